@@ -1,0 +1,114 @@
+package io.github.eft4j.examples.cli;
+
+import io.github.eft4j.BatchDecodingState;
+import io.github.eft4j.DecodingState;
+import io.github.eft4j.LogitSource;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Wraps a source and adds up the wall time of its forward passes (prefill and appends). */
+final class TimedLogitSource implements LogitSource {
+    private final LogitSource delegate;
+    private final String name;
+    private final LongAdder nanos = new LongAdder();
+    private final LongAdder passes = new LongAdder();
+
+    TimedLogitSource(String name, LogitSource delegate) {
+        this.name = name;
+        this.delegate = delegate;
+    }
+
+    double forwardSeconds() {
+        return nanos.sum() / 1e9;
+    }
+
+    long forwardPasses() {
+        return passes.sum();
+    }
+
+    void reset() {
+        nanos.reset();
+        passes.reset();
+    }
+
+    @Override
+    public int vocabSize() {
+        return delegate.vocabSize();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public DecodingState open(int[] promptTokens) {
+        long t0 = System.nanoTime();
+        DecodingState s = delegate.open(promptTokens);
+        account(t0);
+        return new Timed(s);
+    }
+
+    @Override
+    public BatchDecodingState openBatch(int[][] prompts) {
+        // Batched runs are not timed per pass; the CLI does not batch.
+        return delegate.openBatch(prompts);
+    }
+
+    private void account(long t0) {
+        nanos.add(System.nanoTime() - t0);
+        passes.increment();
+    }
+
+    private final class Timed implements DecodingState {
+        private final DecodingState s;
+
+        Timed(DecodingState s) {
+            this.s = s;
+        }
+
+        @Override
+        public int vocabSize() {
+            return s.vocabSize();
+        }
+
+        @Override
+        public int length() {
+            return s.length();
+        }
+
+        @Override
+        public int logitRows() {
+            return s.logitRows();
+        }
+
+        @Override
+        public MemorySegment logits(int row) {
+            return s.logits(row);
+        }
+
+        @Override
+        public void copyLogits(int row, float[] dst) {
+            s.copyLogits(row, dst);
+        }
+
+        @Override
+        public void append(int... tokens) {
+            long t0 = System.nanoTime();
+            s.append(tokens);
+            account(t0);
+        }
+
+        @Override
+        public void truncate(int length) {
+            long t0 = System.nanoTime();
+            s.truncate(length);
+            nanos.add(System.nanoTime() - t0);
+        }
+
+        @Override
+        public void close() {
+            s.close();
+        }
+    }
+}
