@@ -271,6 +271,9 @@ class VectorKernelsTest {
         }
         assertEquals("scalar", VectorizationProvider.choose("scalar").name());
         assertEquals(VectorizationProvider.kernels().name(), VectorizationProvider.choose("bogus").name());
+        // forcing panama where it is unavailable warns and falls back instead of failing the application
+        assertEquals(VectorizationProvider.panama().map(VectorKernels::name).orElse("scalar"),
+                VectorizationProvider.choose("panama").name());
     }
 
     @Test
