@@ -160,7 +160,7 @@ final class LinearEFTCombiner implements EFTCombiner {
 
     /** Applies the conservative filter to the unnormalized scores; returns their new maximum. */
     private float conservative(float[] anchorLogits, float anchorLse, float[] out, int n) {
-        int size = Selection.nucleus(anchorLogits, n, anchorLse, anchorTopP, keys);
+        int size = Selection.nucleus(kernels, anchorLogits, n, anchorLse, anchorTopP, saved, keys);
         if (anchorOnly) {
             for (int t = 0; t < size; t++) {
                 saved[t] = out[Selection.tokenOf(keys[t])];
