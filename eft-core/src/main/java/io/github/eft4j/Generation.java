@@ -437,6 +437,11 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
         return states[component];
     }
 
+    /** Package-private for tests: tokens generated so far (delivered or not). */
+    int generatedCount() {
+        return out.length();
+    }
+
     /** Package-private for tests: continuation tokens component {@code i} has consumed. */
     int consumed(int component) {
         return consumed[component];
