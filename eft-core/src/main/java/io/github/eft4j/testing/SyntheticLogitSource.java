@@ -197,11 +197,11 @@ public final class SyntheticLogitSource implements LogitSource {
             if (prompt.length > maxLength) {
                 throw new IllegalArgumentException("prompt of " + prompt.length + " tokens exceeds the maximum length " + maxLength);
             }
-            seq = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
+            seq = Arrays.copyOf(prompt, prompt.length + 4096);   // grows by doubling past this
             length = prompt.length;
             rows = new float[0][];
             views = new MemorySegment[0];
-            ensureRows(4);
+            ensureRows(9);   // a prefill row or a speculative block of up to 8 drafts + 1; grown past that
             logitsAfter(seq, length, rows[0]);
             rowCount = 1;
             if (counted) {

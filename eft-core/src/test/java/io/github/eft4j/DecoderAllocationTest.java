@@ -1,0 +1,92 @@
+package io.github.eft4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.eft4j.sampling.SamplingConfig;
+import io.github.eft4j.testing.SyntheticLogitSource;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Measures heap allocation of the decoding loop on the calling thread
+ * ({@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes}). Each figure is the
+ * minimum of several measurements after a warm-up, so a one-off (a JIT deoptimization, the
+ * first growth of a buffer) cannot fail the test; a real per-token allocation shows in every
+ * measurement.
+ */
+class DecoderAllocationTest {
+    private static final int V = 1000;
+    private static com.sun.management.ThreadMXBean mx;
+    private static EftDecoder decoder;
+
+    @BeforeAll
+    static void setUp() {
+        mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        mx.setThreadAllocatedMemoryEnabled(true);
+        decoder = Sources.decoder(EFTSpec.upscale(), Sources.upscaleFamily(V, 0.3, 1));
+    }
+
+    private static long allocated() {
+        return mx.getThreadAllocatedBytes(Thread.currentThread().threadId());
+    }
+
+    /** Minimum bytes allocated by {@code steps} calls of nextInt() in a running generation. */
+    private static long perStepBytes(GenerationConfig cfg, int steps) {
+        long best = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            try (Generation g = decoder.start(Prompt.of(1, 2, 3), cfg)) {
+                for (int i = 0; i < 300; i++) {
+                    g.nextInt();     // warm-up: JIT, first buffer growth in the sources
+                }
+                long before = allocated();
+                int sink = 0;
+                for (int i = 0; i < steps; i++) {
+                    sink += g.nextInt();
+                }
+                long used = allocated() - before;
+                assertTrue(sink >= 0);
+                best = Math.min(best, used);
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void plainAndSpeculativeStepsAllocateNothing() {
+        GenerationConfig base = GenerationConfig.builder().maxNewTokens(2000).seed(3L).build();
+        SamplingConfig topP = SamplingConfig.sampling().withTemperature(0.9f).withTopP(0.9f).withRepetitionPenalty(1.1f);
+        assertEquals(0, perStepBytes(base, 1000), "plain greedy");
+        assertEquals(0, perStepBytes(base.toBuilder().sampling(topP).build(), 1000), "plain sampling");
+        assertEquals(0, perStepBytes(base.withSpeculative(SpeculativeConfig.adaptive(6)), 1000), "speculative greedy");
+        assertEquals(0, perStepBytes(base.toBuilder().sampling(topP).speculative(SpeculativeConfig.adaptive(6)).build(), 1000),
+                "speculative sampling");
+    }
+
+    private static long generateBytes(GenerationConfig cfg) {
+        long best = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            long before = allocated();
+            GenerationResult r = decoder.generate(Prompt.of(1, 2, 3), cfg);
+            best = Math.min(best, allocated() - before);
+            assertEquals(cfg.maxNewTokens(), r.length());
+        }
+        return best;
+    }
+
+    @Test
+    void wholeGenerationAllocatesOnlyAFewBytesPerToken() {
+        GenerationConfig small = GenerationConfig.builder().maxNewTokens(500).seed(3L).sampling(SamplingConfig.sampling()).build();
+        GenerationConfig large = small.toBuilder().maxNewTokens(2500).build();
+        generateBytes(large);   // warm-up
+        double perToken = (generateBytes(large) - generateBytes(small)) / 2000.0;
+        // token buffer (4 B), the result's copy and its defensive copy (2 x 4 B)
+        assertTrue(perToken <= 16, "untraced generate() allocates " + perToken + " B per token");
+        double traced = (generateBytes(large.toBuilder().trace(true).build())
+                - generateBytes(small.toBuilder().trace(true).build())) / 2000.0;
+        // TokenTrace (~40 B) + float[3] (~32 B) + list slots and copies
+        assertTrue(traced <= 200, "traced generate() allocates " + traced + " B per token");
+        System.out.printf("generate(): %.1f B/token untraced, %.1f B/token traced%n", perToken, traced);
+    }
+}
