@@ -1,16 +1,69 @@
 package io.github.eft4j;
 
+import io.github.eft4j.internal.vector.Selection;
+import io.github.eft4j.internal.vector.VectorKernels;
+import io.github.eft4j.internal.vector.VectorizationProvider;
+
 /**
- * The standard {@link EFTCombiner}. PROVISIONAL scalar version written by the lead so that the
- * build compiles; the kernels owner replaces it with the vectorized, fully validated one.
+ * The standard {@link EFTCombiner}: the linear EFT combination of Mitchell et al. (2023),
+ * renormalized. For components {@code i} with raw logits {@code x_i} and this step's coefficients
+ * {@code c_i}, over the shared vocabulary {@code [0, V)}:
+ *
+ * <pre>
+ *   lse_i   = log Σ_y exp(x_i[y])                       (per component; one max + one exp pass)
+ *   s[y]    = Σ_{i : c_i ≠ 0} c_i · (x_i[y] − lse_i)    (= Σ c_i · log_softmax(x_i)[y]; one fused pass)
+ *   out[y]  = s[y] − log Σ_y' exp(s[y'])                 (renormalize: log_softmax(s))
+ * </pre>
+ *
+ * Up-scaling, for example, is {@code c = (+1, +1, −1)} over (large base, small fine-tuned, small
+ * base): the large base plus the small models' implicit reward.
+ *
+ * <p><b>Masked tokens.</b> A {@code -inf} logit is a masked token. A token masked in ANY
+ * component with a nonzero coefficient is masked ({@code -inf}) in the result, whatever the sign
+ * of the coefficient; this is what IEEE arithmetic gives for positive coefficients, and it keeps
+ * {@code c·(−inf)} with {@code c < 0} from turning a masked token into the most likely one (or
+ * into NaN next to another {@code -inf}). A component with coefficient 0 does not take part. A
+ * step where every token ends up masked, a NaN or {@code +inf} logit, a non-finite coefficient
+ * and short rows are rejected with {@link IllegalArgumentException} before anything is written.
+ *
+ * <p><b>Conservative filter</b> ({@link EFTSpec.ConservativeFilter}, the paper's conservative
+ * decoding): the anchor component's top-p nucleus is computed on its own distribution
+ * {@code softmax(x_a)} (probability descending, lower token id first on ties; the shortest
+ * prefix whose mass reaches {@code topP}). Tokens in the nucleus get {@code s[y]} above. Tokens
+ * outside it get, before the final renormalization,
+ * <ul>
+ *   <li>{@link EFTSpec.ConservativeMode#REMOVE}: {@code -inf}, i.e. probability 0;</li>
+ *   <li>{@link EFTSpec.ConservativeMode#ANCHOR_ONLY}: {@code x_a[y] − lse_a}, the anchor's own
+ *       log-probability, the other components' deltas dropped.</li>
+ * </ul>
+ * {@code topP = 1} disables the filter.
+ *
+ * <p>{@link #componentLogProb} reads the rows passed to the last successful {@link #combine}
+ * (it keeps references, not copies): call it before those rows change, e.g. before
+ * {@code DecodingState.append}.
+ *
+ * <p>Work buffers (one row of scores, the per-component log-sum-exps, and for the conservative
+ * filter a key buffer) are allocated once here; {@link #combine} allocates nothing.
  */
 final class LinearEFTCombiner implements EFTCombiner {
     private final EFTSpec spec;
     private final int vocabSize;
-    private final float[] lse;
-    private float[][] last;
+    private final VectorKernels kernels;
+    private final int count;
+    private final float[] lse;        // committed lse_i of the last successful combine
+    private final float[] lseWork;    // lse_i of the call in progress
+    private final int anchor;         // index of the conservative anchor, or -1
+    private final float anchorTopP;
+    private final boolean anchorOnly;
+    private final long[] keys;        // (V) nucleus keys
+    private final float[] saved;      // (V) nucleus scores kept while the row is rewritten
+    private final float[][] last;     // rows of the last successful combine, for componentLogProb
 
     LinearEFTCombiner(EFTSpec spec, int vocabSize) {
+        this(spec, vocabSize, VectorizationProvider.kernels());
+    }
+
+    LinearEFTCombiner(EFTSpec spec, int vocabSize, VectorKernels kernels) {
         if (spec == null) {
             throw new IllegalArgumentException("spec must not be null");
         }
@@ -19,7 +72,25 @@ final class LinearEFTCombiner implements EFTCombiner {
         }
         this.spec = spec;
         this.vocabSize = vocabSize;
-        this.lse = new float[spec.size()];
+        this.kernels = kernels;
+        this.count = spec.size();
+        this.lse = new float[count];
+        this.lseWork = new float[count];
+        this.last = new float[count][];
+        EFTSpec.ConservativeFilter f = spec.conservative();
+        if (f != null && f.topP() < 1) {
+            this.anchor = spec.indexOf(f.anchor());
+            this.anchorTopP = (float) f.topP();
+            this.anchorOnly = f.mode() == EFTSpec.ConservativeMode.ANCHOR_ONLY;
+            this.keys = new long[vocabSize];
+            this.saved = new float[vocabSize];
+        } else {
+            this.anchor = -1;
+            this.anchorTopP = 1;
+            this.anchorOnly = false;
+            this.keys = null;
+            this.saved = null;
+        }
     }
 
     @Override
@@ -32,44 +103,120 @@ final class LinearEFTCombiner implements EFTCombiner {
         return vocabSize;
     }
 
+    /**
+     * Returns the name of the kernels in use (for logs and benchmarks).
+     *
+     * @return the kernel name
+     */
+    String kernelName() {
+        return kernels.name();
+    }
+
     @Override
     public void combine(float[][] logits, float[] coefficients, float[] out) {
-        int n = spec.size();
-        for (int i = 0; i < n; i++) {
-            float m = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < vocabSize; j++) {
-                m = Math.max(m, logits[i][j]);
+        validate(logits, coefficients, out);
+        int n = vocabSize;
+        boolean anyActive = false;
+        for (int i = 0; i < count; i++) {
+            float m = kernels.max(logits[i], n);
+            if (Float.isNaN(m)) {
+                throw new IllegalArgumentException("NaN logit in component " + i + " ('" + spec.components().get(i).name()
+                        + "'); expected finite logits or -inf for masked tokens");
             }
-            double s = 0;
-            for (int j = 0; j < vocabSize; j++) {
-                s += Math.exp(logits[i][j] - m);
+            if (m == Float.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException("+inf logit in component " + i + " ('" + spec.components().get(i).name()
+                        + "'); expected finite logits or -inf for masked tokens");
             }
-            lse[i] = (float) (m + Math.log(s));
-        }
-        float m = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < vocabSize; j++) {
-            float acc = 0;
-            for (int i = 0; i < n; i++) {
-                if (coefficients[i] != 0) {
-                    acc += coefficients[i] * (logits[i][j] - lse[i]);
+            if (m == Float.NEGATIVE_INFINITY) {
+                if (coefficients[i] != 0 || i == anchor) {
+                    throw new IllegalArgumentException("every token is masked (-inf) in component " + i + " ('"
+                            + spec.components().get(i).name() + "'), so the EFT row would be all -inf");
                 }
+                lseWork[i] = Float.NEGATIVE_INFINITY;
+            } else {
+                lseWork[i] = m + (float) Math.log(kernels.sumExp(logits[i], n, m));
             }
-            out[j] = acc;
-            m = Math.max(m, acc);
+            anyActive |= coefficients[i] != 0;
         }
-        double s = 0;
-        for (int j = 0; j < vocabSize; j++) {
-            s += Math.exp(out[j] - m);
+        if (!anyActive) {
+            throw new IllegalArgumentException("every coefficient is 0; expected at least one nonzero coefficient");
         }
-        float z = (float) (m + Math.log(s));
-        for (int j = 0; j < vocabSize; j++) {
-            out[j] -= z;
+        float m = kernels.combine(logits, coefficients, lseWork, count, out, n);
+        if (m == Float.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("combined score overflowed to +inf; coefficients " + java.util.Arrays.toString(coefficients)
+                    + " are too large for these logits");
         }
-        last = logits;
+        if (anchor >= 0) {
+            m = conservative(logits[anchor], lseWork[anchor], out, n);
+        }
+        if (m == Float.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException("every token is masked (-inf) after combining: each token is -inf in some "
+                    + "component with a nonzero coefficient");
+        }
+        kernels.add(out, n, -(m + (float) Math.log(kernels.sumExp(out, n, m))));
+        System.arraycopy(lseWork, 0, lse, 0, count);
+        System.arraycopy(logits, 0, last, 0, count);
+    }
+
+    /** Applies the conservative filter to the unnormalized scores; returns their new maximum. */
+    private float conservative(float[] anchorLogits, float anchorLse, float[] out, int n) {
+        int size = Selection.nucleus(anchorLogits, n, anchorLse, anchorTopP, keys);
+        if (anchorOnly) {
+            for (int t = 0; t < size; t++) {
+                saved[t] = out[Selection.tokenOf(keys[t])];
+            }
+            kernels.addInto(anchorLogits, -anchorLse, out, n);
+            for (int t = 0; t < size; t++) {
+                out[Selection.tokenOf(keys[t])] = saved[t];
+            }
+        } else {
+            Selection.keepOnly(out, n, keys, size, saved);
+        }
+        return kernels.max(out, n);
+    }
+
+    private void validate(float[][] logits, float[] coefficients, float[] out) {
+        if (logits == null || coefficients == null || out == null) {
+            throw new IllegalArgumentException("logits, coefficients and out must not be null");
+        }
+        if (logits.length != count) {
+            throw new IllegalArgumentException("expected " + count + " logit rows " + spec.names() + ", got " + logits.length);
+        }
+        if (coefficients.length != count) {
+            throw new IllegalArgumentException("expected " + count + " coefficients " + spec.names() + ", got " + coefficients.length);
+        }
+        for (int i = 0; i < count; i++) {
+            if (logits[i] == null) {
+                throw new IllegalArgumentException("logit row " + i + " ('" + spec.components().get(i).name() + "') is null");
+            }
+            if (logits[i].length < vocabSize) {
+                throw new IllegalArgumentException("logit row " + i + " ('" + spec.components().get(i).name() + "') has "
+                        + logits[i].length + " entries; expected at least the shared vocabulary size " + vocabSize);
+            }
+            if (!Float.isFinite(coefficients[i])) {
+                throw new IllegalArgumentException("coefficient " + i + " ('" + spec.components().get(i).name()
+                        + "') must be finite, got " + coefficients[i]);
+            }
+        }
+        if (out.length < vocabSize) {
+            throw new IllegalArgumentException("out has " + out.length + " entries; expected at least " + vocabSize);
+        }
     }
 
     @Override
     public float componentLogProb(int component, int token) {
-        return last[component][token] - lse[component];
+        if (component < 0 || component >= count) {
+            throw new IllegalArgumentException("component " + component + " out of range [0, " + count + ")");
+        }
+        if (token < 0 || token >= vocabSize) {
+            throw new IllegalArgumentException("token " + token + " out of range [0, " + vocabSize + ")");
+        }
+        float[] row = last[component];
+        if (row == null) {
+            throw new IllegalStateException("componentLogProb called before a successful combine");
+        }
+        float x = row[token];
+        // A component that is all -inf (allowed with coefficient 0) has lse -inf: its tokens have log-prob -inf.
+        return x == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : x - lse[component];
     }
 }

@@ -1,0 +1,214 @@
+package io.github.eft4j.internal.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels on the preferred float species (16 lanes with AVX-512). Loaded by name only
+ * after {@link VectorizationProvider} checked that {@code jdk.incubator.vector} is present; the
+ * scalar path never touches this class. Each kernel runs a main loop of {@code 4×VLENGTH} with
+ * four accumulators where it reduces, a single-vector loop up to {@code loopBound}, and a scalar
+ * tail.
+ */
+public final class PanamaKernels implements VectorKernels {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final float NEG_INF = Float.NEGATIVE_INFINITY;
+
+    /** Creates the kernels; cheap, the class is stateless. */
+    public PanamaKernels() {
+    }
+
+    /**
+     * Returns the width of the species the kernels use.
+     *
+     * @return the vector size in bits
+     */
+    public static int vectorBitSize() {
+        return S.vectorBitSize();
+    }
+
+    @Override
+    public String name() {
+        return "panama(" + S.vectorBitSize() + ")";
+    }
+
+    @Override
+    public float max(float[] x, int n) {
+        int j = 0;
+        float m = NEG_INF;
+        if (n >= 4 * L) {
+            FloatVector m0 = FloatVector.broadcast(S, NEG_INF), m1 = m0, m2 = m0, m3 = m0;
+            for (int bound = n - 4 * L; j <= bound; j += 4 * L) {
+                m0 = m0.max(FloatVector.fromArray(S, x, j));
+                m1 = m1.max(FloatVector.fromArray(S, x, j + L));
+                m2 = m2.max(FloatVector.fromArray(S, x, j + 2 * L));
+                m3 = m3.max(FloatVector.fromArray(S, x, j + 3 * L));
+            }
+            for (int bound = S.loopBound(n); j < bound; j += L) {
+                m0 = m0.max(FloatVector.fromArray(S, x, j));
+            }
+            m = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
+        }
+        for (; j < n; j++) {
+            m = Math.max(m, x[j]);
+        }
+        return m;
+    }
+
+    @Override
+    public float sumExp(float[] x, int n, float shift) {
+        int j = 0;
+        float s = 0;
+        if (n >= L) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int bound = n - 4 * L; j <= bound; j += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(S, x, j).sub(shift).lanewise(VectorOperators.EXP));
+                s1 = s1.add(FloatVector.fromArray(S, x, j + L).sub(shift).lanewise(VectorOperators.EXP));
+                s2 = s2.add(FloatVector.fromArray(S, x, j + 2 * L).sub(shift).lanewise(VectorOperators.EXP));
+                s3 = s3.add(FloatVector.fromArray(S, x, j + 3 * L).sub(shift).lanewise(VectorOperators.EXP));
+            }
+            for (int bound = S.loopBound(n); j < bound; j += L) {
+                s0 = s0.add(FloatVector.fromArray(S, x, j).sub(shift).lanewise(VectorOperators.EXP));
+            }
+            s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        }
+        for (; j < n; j++) {
+            s += (float) Math.exp(x[j] - shift);
+        }
+        return s;
+    }
+
+    @Override
+    public float combine(float[][] x, float[] c, float[] lse, int count, float[] out, int n) {
+        float bias = 0;
+        for (int i = 0; i < count; i++) {
+            if (c[i] != 0) {
+                bias -= c[i] * lse[i];
+            }
+        }
+        int j = 0;
+        FloatVector mv = FloatVector.broadcast(S, NEG_INF);
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector acc = FloatVector.broadcast(S, bias);
+            VectorMask<Float> masked = S.maskAll(false);
+            for (int i = 0; i < count; i++) {
+                float ci = c[i];
+                if (ci != 0) {
+                    FloatVector v = FloatVector.fromArray(S, x[i], j);
+                    masked = masked.or(v.compare(VectorOperators.EQ, NEG_INF));
+                    acc = v.fma(FloatVector.broadcast(S, ci), acc);
+                }
+            }
+            acc = acc.blend(NEG_INF, masked);
+            acc.intoArray(out, j);
+            mv = mv.max(acc);
+        }
+        float m = mv.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) {
+            float acc = bias;
+            boolean masked = false;
+            for (int i = 0; i < count; i++) {
+                float ci = c[i];
+                if (ci != 0) {
+                    float v = x[i][j];
+                    masked |= v == NEG_INF;
+                    acc = Math.fma(ci, v, acc);
+                }
+            }
+            acc = masked ? NEG_INF : acc;
+            out[j] = acc;
+            m = Math.max(m, acc);
+        }
+        return m;
+    }
+
+    @Override
+    public void add(float[] x, int n, float delta) {
+        addInto(x, delta, x, n);
+    }
+
+    @Override
+    public void addInto(float[] src, float delta, float[] dst, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector.fromArray(S, src, j).add(delta).intoArray(dst, j);
+        }
+        for (; j < n; j++) {
+            dst[j] = src[j] + delta;
+        }
+    }
+
+    @Override
+    public void scale(float[] x, int n, float factor) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector.fromArray(S, x, j).mul(factor).intoArray(x, j);
+        }
+        for (; j < n; j++) {
+            x[j] *= factor;
+        }
+    }
+
+    @Override
+    public void maskBelow(float[] x, int n, float threshold) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, j);
+            v.blend(NEG_INF, v.compare(VectorOperators.LT, threshold)).intoArray(x, j);
+        }
+        for (; j < n; j++) {
+            if (x[j] < threshold) {
+                x[j] = NEG_INF;
+            }
+        }
+    }
+
+    @Override
+    public int indexOf(float[] x, int n, float value) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            VectorMask<Float> eq = FloatVector.fromArray(S, x, j).compare(VectorOperators.EQ, value);
+            if (eq.anyTrue()) {
+                return j + eq.firstTrue();
+            }
+        }
+        for (; j < n; j++) {
+            if (x[j] == value) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int inverseCdf(float[] logProbs, int n, float u) {
+        float cdf = 0;
+        int j = 0;
+        // Whole vectors first; the block that crosses u is rescanned with scalar exp. If the two
+        // exps round differently and the rescan does not cross, it simply carries on.
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            float block = FloatVector.fromArray(S, logProbs, j).lanewise(VectorOperators.EXP).reduceLanes(VectorOperators.ADD);
+            if (cdf + block > u) {
+                for (int k = j; k < j + L; k++) {
+                    cdf += (float) Math.exp(logProbs[k]);
+                    if (cdf > u) {
+                        return k;
+                    }
+                }
+            } else {
+                cdf += block;
+            }
+        }
+        for (; j < n; j++) {
+            cdf += (float) Math.exp(logProbs[j]);
+            if (cdf > u) {
+                return j;
+            }
+        }
+        return -1;
+    }
+}

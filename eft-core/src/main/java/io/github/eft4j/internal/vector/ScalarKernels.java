@@ -1,0 +1,119 @@
+package io.github.eft4j.internal.vector;
+
+/**
+ * Plain-loop twin of {@link PanamaKernels}: the fallback when the Vector API is unavailable and
+ * the baseline of the benchmarks: straight loops, which C2 auto-vectorizes where it can (the
+ * element-wise ones), with {@link Math#exp} for the exponentials.
+ */
+public final class ScalarKernels implements VectorKernels {
+
+    /** The shared instance; the class is stateless. */
+    public static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private ScalarKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public float max(float[] x, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            m = Math.max(m, x[j]);
+        }
+        return m;
+    }
+
+    @Override
+    public float sumExp(float[] x, int n, float shift) {
+        // Math.exp is double already; summing in double is the plain way and keeps 128256-term
+        // sums accurate to 1e-7 without tricks.
+        double s = 0;
+        for (int j = 0; j < n; j++) {
+            s += Math.exp(x[j] - shift);
+        }
+        return (float) s;
+    }
+
+    @Override
+    public float combine(float[][] x, float[] c, float[] lse, int count, float[] out, int n) {
+        float bias = 0;
+        for (int i = 0; i < count; i++) {
+            if (c[i] != 0) {
+                bias -= c[i] * lse[i];
+            }
+        }
+        float m = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            float acc = bias;
+            boolean masked = false;
+            for (int i = 0; i < count; i++) {
+                float ci = c[i];
+                if (ci != 0) {
+                    float v = x[i][j];
+                    masked |= v == Float.NEGATIVE_INFINITY;
+                    acc += ci * v;
+                }
+            }
+            acc = masked ? Float.NEGATIVE_INFINITY : acc;
+            out[j] = acc;
+            m = Math.max(m, acc);
+        }
+        return m;
+    }
+
+    @Override
+    public void add(float[] x, int n, float delta) {
+        for (int j = 0; j < n; j++) {
+            x[j] += delta;
+        }
+    }
+
+    @Override
+    public void addInto(float[] src, float delta, float[] dst, int n) {
+        for (int j = 0; j < n; j++) {
+            dst[j] = src[j] + delta;
+        }
+    }
+
+    @Override
+    public void scale(float[] x, int n, float factor) {
+        for (int j = 0; j < n; j++) {
+            x[j] *= factor;
+        }
+    }
+
+    @Override
+    public void maskBelow(float[] x, int n, float threshold) {
+        for (int j = 0; j < n; j++) {
+            if (x[j] < threshold) {
+                x[j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    @Override
+    public int indexOf(float[] x, int n, float value) {
+        for (int j = 0; j < n; j++) {
+            if (x[j] == value) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int inverseCdf(float[] logProbs, int n, float u) {
+        float cdf = 0;
+        for (int j = 0; j < n; j++) {
+            cdf += (float) Math.exp(logProbs[j]);
+            if (cdf > u) {
+                return j;
+            }
+        }
+        return -1;
+    }
+}

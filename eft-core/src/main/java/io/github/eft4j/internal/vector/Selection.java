@@ -1,0 +1,196 @@
+package io.github.eft4j.internal.vector;
+
+/**
+ * Selection helpers for top-k and top-p without sorting the vocabulary: a three-way quickselect
+ * for the k-th largest value, and a mass-guided quickselect for the top-p nucleus. Both work in
+ * caller-owned, preallocated buffers and allocate nothing.
+ *
+ * <p>The nucleus uses a total order: probability descending, then token id ascending. Tokens are
+ * packed as {@code long} keys, {@code floatBits(p) << 32 | ~id}, so that a larger key is a more
+ * probable token, or an equally probable token with a lower id. The nucleus is the shortest
+ * prefix of that order whose mass reaches {@code topP} (Hugging Face's rule: a token is kept when
+ * the mass strictly before it is below {@code topP}); on exact probability ties at the boundary the
+ * lower ids are kept.
+ */
+public final class Selection {
+
+    private Selection() {
+    }
+
+    /**
+     * Returns the k-th largest value of {@code x[0, n)} (k = 1 is the maximum), by quickselect
+     * with three-way partitioning (robust to the many equal {@code -inf} entries of masked rows).
+     *
+     * @param x the row, without NaN; not modified
+     * @param n the number of entries
+     * @param k the rank, in {@code [1, n]}
+     * @param scratch a work buffer at least {@code n} long
+     * @return the k-th largest value
+     */
+    public static float kthLargest(float[] x, int n, int k, float[] scratch) {
+        System.arraycopy(x, 0, scratch, 0, n);
+        int target = k - 1;
+        int lo = 0;
+        int hi = n - 1;
+        while (lo < hi) {
+            float pivot = median(scratch[lo], scratch[(lo + hi) >>> 1], scratch[hi]);
+            // descending: [lo, lt) > pivot, [lt, gt] == pivot, (gt, hi] < pivot
+            int lt = lo;
+            int i = lo;
+            int gt = hi;
+            while (i <= gt) {
+                float v = scratch[i];
+                if (v > pivot) {
+                    scratch[i++] = scratch[lt];
+                    scratch[lt++] = v;
+                } else if (v < pivot) {
+                    scratch[i] = scratch[gt];
+                    scratch[gt--] = v;
+                } else {
+                    i++;
+                }
+            }
+            if (target < lt) {
+                hi = lt - 1;
+            } else if (target > gt) {
+                lo = gt + 1;
+            } else {
+                return pivot;
+            }
+        }
+        return scratch[target];
+    }
+
+    private static float median(float a, float b, float c) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+
+    /**
+     * Finds the top-p nucleus of a row of scores with {@code p_j = exp(scores[j] − lse)}.
+     *
+     * @param scores the row (log-probabilities up to the shift {@code lse}); not modified
+     * @param n the number of entries
+     * @param lse the log-sum-exp of the row, finite
+     * @param topP the nucleus mass, in {@code (0, 1]}
+     * @param keys a work buffer at least {@code n} long; on return {@code keys[0, size)} hold the
+     *     nucleus (see {@link #tokenOf}), in no particular order
+     * @return the size of the nucleus, at least 1 ({@code topP = 1}: every token that is not
+     *     {@code -inf})
+     */
+    public static int nucleus(float[] scores, int n, float lse, float topP, long[] keys) {
+        // llama2.c's cut: tokens below (1 - p) / (n - 1) hold less than 1 - p together, so the
+        // nucleus lies among the others; it usually leaves a few hundred candidates of 128256.
+        float logCut = Float.NEGATIVE_INFINITY;
+        if (n > 1 && topP < 1) {
+            logCut = lse + (float) Math.log((1 - topP) / (n - 1)) - 1e-3f;   // margin for rounding
+        }
+        int m = 0;
+        for (int j = 0; j < n; j++) {
+            float s = scores[j];
+            if (s >= logCut && s != Float.NEGATIVE_INFINITY) {
+                keys[m++] = key((float) Math.exp(s - lse), j);
+            }
+        }
+        return topP >= 1 ? m : topMass(keys, m, topP);
+    }
+
+    /**
+     * Reorders {@code keys[0, m)} so that its shortest top prefix with mass at least
+     * {@code target} comes first, and returns that prefix's length.
+     *
+     * @param keys packed keys
+     * @param m the number of keys
+     * @param target the mass to reach
+     * @return the prefix length ({@code m} when rounding leaves the total below the target)
+     */
+    static int topMass(long[] keys, int m, double target) {
+        int lo = 0;
+        int hi = m;
+        double need = target;
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            long pivot = median(keys[lo], keys[mid], keys[hi - 1]);
+            int p = keys[lo] == pivot ? lo : keys[mid] == pivot ? mid : hi - 1;
+            keys[p] = keys[hi - 1];
+            keys[hi - 1] = pivot;
+            // [lo, store) > pivot; the pivot then goes to store
+            int store = lo;
+            double massHigh = 0;
+            for (int t = lo; t < hi - 1; t++) {
+                long v = keys[t];
+                if (v > pivot) {
+                    keys[t] = keys[store];
+                    keys[store++] = v;
+                    massHigh += probOf(v);
+                }
+            }
+            keys[hi - 1] = keys[store];
+            keys[store] = pivot;
+            if (massHigh >= need) {
+                hi = store;
+            } else {
+                double withPivot = massHigh + probOf(pivot);
+                if (withPivot >= need) {
+                    return store + 1;
+                }
+                need -= withPivot;
+                lo = store + 1;
+            }
+        }
+        return hi;
+    }
+
+    private static long median(long a, long b, long c) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+
+    /**
+     * Packs a probability and a token id into an ordered key.
+     *
+     * @param prob a probability, {@code >= 0}
+     * @param token the token id, {@code >= 0}
+     * @return the key
+     */
+    public static long key(float prob, int token) {
+        return ((long) Float.floatToRawIntBits(prob) << 32) | (~token & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Returns the token id of a packed key.
+     *
+     * @param key a key from {@link #key}
+     * @return the token id
+     */
+    public static int tokenOf(long key) {
+        return ~(int) key;
+    }
+
+    /**
+     * Returns the probability of a packed key.
+     *
+     * @param key a key from {@link #key}
+     * @return the probability
+     */
+    public static float probOf(long key) {
+        return Float.intBitsToFloat((int) (key >>> 32));
+    }
+
+    /**
+     * Masks every entry of {@code row} except the tokens in {@code keys[0, size)}.
+     *
+     * @param row the row, modified in place
+     * @param n the number of entries
+     * @param keys the tokens to keep, as packed keys
+     * @param size how many keys
+     * @param scratch a work buffer at least {@code size} long
+     */
+    public static void keepOnly(float[] row, int n, long[] keys, int size, float[] scratch) {
+        for (int t = 0; t < size; t++) {
+            scratch[t] = row[tokenOf(keys[t])];
+        }
+        java.util.Arrays.fill(row, 0, n, Float.NEGATIVE_INFINITY);
+        for (int t = 0; t < size; t++) {
+            row[tokenOf(keys[t])] = scratch[t];
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.github.eft4j.internal.vector;
+
+/**
+ * The float32 row kernels behind the combiner and the samplers, in a scalar and a Panama
+ * (Vector API) flavour chosen once by {@link VectorizationProvider}. Every method reads
+ * {@code [0, n)} of its arrays and allocates nothing.
+ *
+ * <p><b>Masking rule.</b> {@code -inf} marks a masked token. Kernels never turn a masked entry
+ * into NaN: {@link #combine} masks a token in the result when it is {@code -inf} in ANY component
+ * whose coefficient is nonzero (so {@code c·(-inf)} with {@code c < 0}, which IEEE would make
+ * {@code +inf}, and {@code -inf + inf}, which would be NaN, never occur); components with
+ * coefficient exactly 0 are skipped and cannot mask. NaN inputs are not defined here: callers
+ * detect them with {@link #max} (NaN propagates, as in {@link Math#max}) before anything else.
+ */
+public interface VectorKernels {
+
+    /**
+     * Returns a short name for logs and benchmarks.
+     *
+     * @return {@code "scalar"} or {@code "panama(<bits>)"}
+     */
+    String name();
+
+    /**
+     * Returns the largest entry.
+     *
+     * @param x the row
+     * @param n the number of entries, at least 1
+     * @return the maximum; NaN if any entry is NaN; {@code -inf} if all are {@code -inf}
+     */
+    float max(float[] x, int n);
+
+    /**
+     * Returns {@code Σ exp(x[j] - shift)} in float32.
+     *
+     * @param x the row
+     * @param n the number of entries
+     * @param shift the value subtracted before {@code exp}, usually the row maximum (finite)
+     * @return the sum; {@code -inf} entries contribute 0
+     */
+    float sumExp(float[] x, int n, float shift);
+
+    /**
+     * Returns {@code log Σ exp(x[j])}, computed stably as {@code max + log Σ exp(x - max)}.
+     *
+     * @param x the row
+     * @param n the number of entries, at least 1
+     * @return the log-sum-exp; {@code -inf} if every entry is {@code -inf}; NaN or {@code +inf}
+     *     if the row holds such values
+     */
+    default float logSumExp(float[] x, int n) {
+        float m = max(x, n);
+        if (m == Float.NEGATIVE_INFINITY || !Float.isFinite(m)) {
+            return m;
+        }
+        return m + (float) Math.log(sumExp(x, n, m));
+    }
+
+    /**
+     * The fused EFT step: {@code out[j] = Σ_i c[i]·(x[i][j] − lse[i])} over the components with
+     * {@code c[i] != 0}, with the masking rule of this interface.
+     *
+     * @param x the component rows, {@code x[i]} at least {@code n} long, no NaN and no {@code +inf}
+     * @param c the coefficients, finite
+     * @param lse each component's log-sum-exp, finite where {@code c[i] != 0}
+     * @param count how many components to read
+     * @param out receives the unnormalized combined scores
+     * @param n the number of entries
+     * @return the maximum of {@code out}; {@code -inf} if every token is masked
+     */
+    float combine(float[][] x, float[] c, float[] lse, int count, float[] out, int n);
+
+    /**
+     * Adds a constant in place: {@code x[j] += delta}; {@code -inf} entries stay {@code -inf}.
+     *
+     * @param x the row
+     * @param n the number of entries
+     * @param delta the constant, finite
+     */
+    void add(float[] x, int n, float delta);
+
+    /**
+     * Writes {@code dst[j] = src[j] + delta}.
+     *
+     * @param src the source row
+     * @param delta the constant, finite
+     * @param dst the destination row (may be {@code src})
+     * @param n the number of entries
+     */
+    void addInto(float[] src, float delta, float[] dst, int n);
+
+    /**
+     * Multiplies in place: {@code x[j] *= factor}.
+     *
+     * @param x the row
+     * @param n the number of entries
+     * @param factor the positive, finite factor
+     */
+    void scale(float[] x, int n, float factor);
+
+    /**
+     * Masks every entry strictly below a threshold: {@code x[j] < t ? -inf : x[j]}.
+     *
+     * @param x the row
+     * @param n the number of entries
+     * @param threshold the smallest value kept
+     */
+    void maskBelow(float[] x, int n, float threshold);
+
+    /**
+     * Returns the first index holding exactly {@code value}.
+     *
+     * @param x the row
+     * @param n the number of entries
+     * @param value the value to find (not NaN)
+     * @return the lowest such index, or -1
+     */
+    int indexOf(float[] x, int n, float value);
+
+    /**
+     * Returns the index of the largest entry, the lowest index on ties.
+     *
+     * @param x the row, without NaN
+     * @param n the number of entries, at least 1
+     * @return the argmax (index 0 if every entry is {@code -inf}; callers reject that row)
+     */
+    default int argmax(float[] x, int n) {
+        return indexOf(x, n, max(x, n));
+    }
+
+    /**
+     * Normalizes in place to log-probabilities: {@code x[j] -= logSumExp(x)}.
+     *
+     * @param x the row, no NaN, no {@code +inf}, at least one finite entry
+     * @param n the number of entries
+     * @return the log-sum-exp that was subtracted
+     */
+    default float logSoftmaxInPlace(float[] x, int n) {
+        float z = logSumExp(x, n);
+        add(x, n, -z);
+        return z;
+    }
+
+    /**
+     * Inverse CDF of a normalized log-probability row: the first {@code j} with
+     * {@code Σ_{i<=j} exp(logProbs[i]) > u}.
+     *
+     * @param logProbs normalized log-probabilities
+     * @param n the number of entries
+     * @param u a uniform draw in {@code [0, 1)}
+     * @return that index, or -1 when rounding leaves the total at or below {@code u} (the
+     *     caller then takes the last finite entry)
+     */
+    int inverseCdf(float[] logProbs, int n, float u);
+}

@@ -1,0 +1,292 @@
+package io.github.eft4j.internal.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every kernel of both implementations against float64 references, over odd sizes and real
+ * vocabulary sizes. The Panama cases are skipped (with the reason) in a JVM without
+ * {@code jdk.incubator.vector}, which the scalar-fallback surefire execution is.
+ */
+@Tag("kernels")
+class VectorKernelsTest {
+
+    static VectorKernels impl(String name) {
+        if (name.equals("scalar")) {
+            return VectorizationProvider.scalar();
+        }
+        assumeTrue(VectorizationProvider.panama().isPresent(),
+                () -> "Panama kernels unavailable in this JVM: " + VectorizationProvider.panamaUnavailableReason().orElse("?"));
+        return VectorizationProvider.panama().orElseThrow();
+    }
+
+    static Stream<Arguments> implsAndSizes() {
+        return Stream.of("scalar", "panama").flatMap(k -> Arrays.stream(Reference.SIZES).mapToObj(n -> Arguments.of(k, n)));
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("implsAndSizes")
+    void maxAndArgmaxMatchReference(String name, int n) {
+        VectorKernels k = impl(name);
+        float[] x = Reference.logits(n, 11 + n);
+        float expected = Float.NEGATIVE_INFINITY;
+        int arg = -1;
+        for (int j = 0; j < n; j++) {
+            if (x[j] > expected) {
+                expected = x[j];
+                arg = j;
+            }
+        }
+        assertEquals(expected, k.max(x, n));
+        assertEquals(arg, k.argmax(x, n));
+        // a tie later in the row must not move the argmax; an equal value earlier must
+        x[n - 1] = expected;
+        assertEquals(arg, k.argmax(x, n));
+        x[0] = expected;
+        assertEquals(0, k.argmax(x, n));
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("implsAndSizes")
+    void logSumExpMatchesFloat64(String name, int n) {
+        VectorKernels k = impl(name);
+        float[] x = Reference.logits(n, 23 + n);
+        double ref = Reference.logSumExp(x, n);
+        assertEquals(ref, k.logSumExp(x, n), Reference.tol(n, ref));
+        float[] masked = Reference.mask(x.clone(), 0.3, 5);
+        double refMasked = Reference.logSumExp(masked, n);
+        assertEquals(refMasked, k.logSumExp(masked, n), Reference.tol(n, refMasked));
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("implsAndSizes")
+    void combineAndLogSoftmaxMatchFloat64(String name, int n) {
+        VectorKernels k = impl(name);
+        float[][] x = {Reference.logits(n, 1 + n), Reference.logits(n, 2 + n), Reference.mask(Reference.logits(n, 3 + n), 0.05, 9)};
+        float[] c = {1f, 1.5f, -1.5f};
+        double[] cd = {1, 1.5, -1.5};
+        float[] lse = new float[3];
+        for (int i = 0; i < 3; i++) {
+            lse[i] = (float) Reference.logSumExp(x[i], n);
+        }
+        float[] out = new float[n];
+        float max = k.combine(x, c, lse, 3, out, n);
+        double[] raw = Reference.combineRaw(x, cd, n);
+        double refMax = Arrays.stream(raw).max().orElseThrow();
+        assertEquals(refMax, max, 1e-4 * Math.max(1, Math.abs(refMax)));
+        for (int j = 0; j < n; j++) {
+            if (raw[j] == Double.NEGATIVE_INFINITY) {
+                assertEquals(Float.NEGATIVE_INFINITY, out[j], "masked token " + j);
+            } else {
+                assertEquals(raw[j], out[j], 1e-4 * Math.max(1, Math.abs(raw[j])), "token " + j);
+            }
+        }
+        k.logSoftmaxInPlace(out, n);
+        double[] ref = Reference.logSoftmax(Arrays.stream(raw).toArray());
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            assertFalse(Float.isNaN(out[j]));
+            if (ref[j] == Double.NEGATIVE_INFINITY) {
+                assertEquals(Float.NEGATIVE_INFINITY, out[j]);
+            } else {
+                assertEquals(ref[j], out[j], 1e-4 * Math.max(1, Math.abs(ref[j])) + Reference.tol(n, 1), "token " + j);
+                sum += Math.exp(out[j]);
+            }
+        }
+        assertEquals(1.0, sum, 1e-5);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"scalar", "panama"})
+    void combineNeverProducesNaNFromInfinities(String name) {
+        VectorKernels k = impl(name);
+        int n = 67;
+        float[] a = Reference.logits(n, 1);
+        float[] b = Reference.logits(n, 2);
+        float[] z = Reference.logits(n, 3);
+        // token 5 masked in a negative-coefficient component only; token 9 in both signs
+        b[5] = Float.NEGATIVE_INFINITY;
+        a[9] = Float.NEGATIVE_INFINITY;
+        b[9] = Float.NEGATIVE_INFINITY;
+        // token 60 masked only in a zero-coefficient component: not masked
+        z[60] = Float.NEGATIVE_INFINITY;
+        float[] lse = {(float) Reference.logSumExp(a, n), (float) Reference.logSumExp(b, n), (float) Reference.logSumExp(z, n)};
+        float[] out = new float[n];
+        k.combine(new float[][] {a, b, z}, new float[] {1f, -1f, 0f}, lse, 3, out, n);
+        for (float v : out) {
+            assertFalse(Float.isNaN(v) || v == Float.POSITIVE_INFINITY, Arrays.toString(out));
+        }
+        assertEquals(Float.NEGATIVE_INFINITY, out[5]);
+        assertEquals(Float.NEGATIVE_INFINITY, out[9]);
+        assertTrue(Float.isFinite(out[60]));
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("implsAndSizes")
+    void elementwiseKernelsAreExact(String name, int n) {
+        VectorKernels k = impl(name);
+        float[] x = Reference.mask(Reference.logits(n, 31 + n), 0.1, 3);
+        float[] y = x.clone();
+        k.add(y, n, -2.5f);
+        float[] z = new float[n];
+        k.addInto(x, -2.5f, z, n);
+        float[] s = x.clone();
+        k.scale(s, n, 0.7f);
+        float[] m = x.clone();
+        k.maskBelow(m, n, 3f);
+        for (int j = 0; j < n; j++) {
+            assertEquals(x[j] + -2.5f, y[j]);
+            assertEquals(x[j] + -2.5f, z[j]);
+            assertEquals(x[j] * 0.7f, s[j]);
+            assertEquals(x[j] < 3f ? Float.NEGATIVE_INFINITY : x[j], m[j]);
+        }
+        assertEquals(firstIndex(x, x[n - 1]), k.indexOf(x, n, x[n - 1]));
+        assertEquals(-1, k.indexOf(x, n, 1e30f));
+    }
+
+    private static int firstIndex(float[] x, float v) {
+        for (int j = 0; j < x.length; j++) {
+            if (x[j] == v) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("implsAndSizes")
+    void inverseCdfMatchesFloat64Cdf(String name, int n) {
+        VectorKernels k = impl(name);
+        float[] lp = Reference.mask(Reference.logits(n, 41 + n), 0.2, 4);
+        k.logSoftmaxInPlace(lp, n);
+        double[] cdf = new double[n];
+        double acc = 0;
+        for (int j = 0; j < n; j++) {
+            acc += Math.exp(lp[j]);
+            cdf[j] = acc;
+        }
+        SplittableRandom r = new SplittableRandom(n);
+        double slack = Reference.tol(n, 1) + 1e-6;
+        for (int t = 0; t < 50; t++) {
+            float u = r.nextFloat();
+            int j = k.inverseCdf(lp, n, u);
+            if (j < 0) {
+                assertTrue(cdf[n - 1] <= u + slack, "no index although the float64 total " + cdf[n - 1] + " > u=" + u);
+                continue;
+            }
+            assertTrue(lp[j] != Float.NEGATIVE_INFINITY, "picked a masked token");
+            assertTrue(cdf[j] > u - slack, "cdf[" + j + "]=" + cdf[j] + " <= u=" + u);
+            int jj = j;
+            assertTrue(j == 0 || cdf[j - 1] <= u + slack, () -> "cdf[" + (jj - 1) + "]=" + cdf[jj - 1] + " > u=" + u);
+        }
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 2, 3, 7, 13, 31, 64, 65, 127, 1000, 4098, 32000, 128256})
+    void kthLargestMatchesSort(int n) {
+        float[] x = Reference.logits(n, 51 + n);
+        if (n > 10) {
+            Reference.mask(x, 0.3, 8);          // many equal -inf values
+            x[1] = x[2];                        // a tie
+        }
+        float[] sorted = x.clone();
+        Arrays.sort(sorted);
+        float[] scratch = new float[n];
+        for (int kk : new int[] {1, Math.min(2, n), Math.max(1, n / 3), n}) {
+            assertEquals(sorted[n - kk], Selection.kthLargest(x, n, kk, scratch), "k=" + kk);
+        }
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 2, 3, 7, 13, 31, 64, 65, 127, 1000, 4098, 32000, 128256})
+    void nucleusMatchesFloat64Sort(int n) {
+        float[] x = Reference.mask(Reference.logits(n, 61 + n), 0.1, 6);
+        float lse = (float) Reference.logSumExp(x, n);
+        long[] keys = new long[n];
+        for (float p : new float[] {0.05f, 0.5f, 0.9f, 0.99f, 1f}) {
+            int size = Selection.nucleus(x, n, lse, p, keys);
+            double[] before = Reference.massBefore(Reference.toDouble(x, n));
+            boolean[] got = new boolean[n];
+            for (int t = 0; t < size; t++) {
+                got[Selection.tokenOf(keys[t])] = true;
+            }
+            for (int j = 0; j < n; j++) {
+                boolean ref = x[j] != Float.NEGATIVE_INFINITY && before[j] < p;
+                // float32 probabilities may move the boundary token when the float64 mass before
+                // it is within rounding of p
+                if (ref != got[j]) {
+                    assertEquals(p, before[j], 1e-5, "token " + j + " (p=" + p + ", n=" + n + ") differs away from the boundary");
+                }
+            }
+        }
+    }
+
+    @Test
+    void nucleusBreaksTiesByLowerId() {
+        float[] x = {0f, 1f, 1f, 1f, 0f};
+        long[] keys = new long[5];
+        float lse = (float) Reference.logSumExp(x, 5);
+        int size = Selection.nucleus(x, 5, lse, 0.5f, keys);
+        int[] got = Arrays.stream(keys, 0, size).mapToInt(Selection::tokenOf).sorted().toArray();
+        // three equal tokens of p=0.30 each: two are needed to reach 0.5, the lower ids win
+        assertEquals("[1, 2]", Arrays.toString(got));
+    }
+
+    @Test
+    void bothImplementationsAgreeOnRealVocabulary() {
+        assumeTrue(VectorizationProvider.panama().isPresent(), "Panama kernels unavailable in this JVM");
+        VectorKernels s = VectorizationProvider.scalar();
+        VectorKernels p = VectorizationProvider.panama().orElseThrow();
+        int n = 128256;
+        float[] x = Reference.logits(n, 99);
+        assertEquals(s.max(x, n), p.max(x, n));
+        assertEquals(s.argmax(x, n), p.argmax(x, n));
+        assertEquals(s.logSumExp(x, n), p.logSumExp(x, n), Reference.tol(n, s.logSumExp(x, n)));
+    }
+
+    @Test
+    void providerChoosesAndNamesTheFlag() {
+        VectorKernels chosen = VectorizationProvider.kernels();
+        if (VectorizationProvider.panama().isPresent()) {
+            assertTrue(chosen.name().startsWith("panama"), chosen.name());
+        } else {
+            assertEquals("scalar", chosen.name());
+            String reason = VectorizationProvider.panamaUnavailableReason().orElseThrow();
+            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+                assertTrue(reason.contains("jdk.incubator.vector"), reason);
+                assertEquals("--add-modules jdk.incubator.vector", VectorizationProvider.FLAG);
+            }
+        }
+        assertEquals("scalar", VectorizationProvider.choose("scalar").name());
+        assertEquals(VectorizationProvider.kernels().name(), VectorizationProvider.choose("bogus").name());
+    }
+
+    @Test
+    void nanPropagatesThroughMaxInBothImplementations() {
+        for (String name : new String[] {"scalar", "panama"}) {
+            if (name.equals("panama") && VectorizationProvider.panama().isEmpty()) {
+                continue;
+            }
+            VectorKernels k = impl(name);
+            for (int n : new int[] {1, 17, 100, 1000}) {
+                for (int pos : new int[] {0, n / 2, n - 1}) {
+                    float[] x = Reference.logits(n, pos);
+                    x[pos] = Float.NaN;
+                    assertTrue(Float.isNaN(k.max(x, n)), name + " n=" + n + " pos=" + pos);
+                }
+            }
+        }
+    }
+}

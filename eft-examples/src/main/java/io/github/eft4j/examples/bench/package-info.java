@@ -1,0 +1,6 @@
+/**
+ * JMH benchmarks of the eft4j hot path: {@link io.github.eft4j.examples.bench.CombineBenchmark}
+ * (one EFT step, scalar vs Panama kernels) and {@link io.github.eft4j.examples.bench.SamplerBenchmark}
+ * (top-p and categorical sampling). Run them with {@code bench/jmh.sh} from the repository root.
+ */
+package io.github.eft4j.examples.bench;
