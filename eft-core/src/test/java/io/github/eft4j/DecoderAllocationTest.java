@@ -7,6 +7,7 @@ import io.github.eft4j.sampling.SamplingConfig;
 import io.github.eft4j.testing.SyntheticLogitSource;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,8 +15,9 @@ import org.junit.jupiter.api.Test;
  * ({@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes}). Each figure is the
  * minimum of several measurements after a warm-up, so a one-off (a JIT deoptimization, the
  * first growth of a buffer) cannot fail the test; a real per-token allocation shows in every
- * measurement.
+ * measurement. Runs in the {@code allocation} surefire execution (a fresh JVM).
  */
+@Tag("allocation")
 class DecoderAllocationTest {
     private static final int V = 1000;
     private static com.sun.management.ThreadMXBean mx;

@@ -259,18 +259,24 @@ class EftDecoderTest {
     }
 
     @Test
-    void vocabularyPaddingIsAllowedOnlyWhenDeclared() {
+    void vocabularyPaddingIsCutToTheSharedSizeAndOtherMismatchesFail() {
         SyntheticLogitSource a = SyntheticLogitSource.builder("a", 32).build();
         SyntheticLogitSource b = SyntheticLogitSource.builder("b", 33).ownSeed(5).build();
+        SyntheticLogitSource huge = SyntheticLogitSource.builder("huge", 32 + 513).build();
         EFTSpec spec = EFTSpec.of("x", 1.0, "y", 0.5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> EftDecoder.builder(spec).source("x", a).source("y", b).build());
-        assertTrue(e.getMessage().contains("32") && e.getMessage().contains("33"), e.getMessage());
-        EftDecoder d = EftDecoder.builder(spec).source("x", a).source("y", b).vocabSize(32).build();
-        GenerationResult r = d.generate(Prompt.of(31), GenerationConfig.builder().maxNewTokens(50)
-                .sampling(SamplingConfig.sampling()).seed(1L).build());
-        for (int t : r.tokens()) {
-            assertTrue(t < 32, "token " + t + " beyond the shared vocabulary");
+                () -> EftDecoder.builder(spec).source("x", a).source("y", huge).build());
+        assertTrue(e.getMessage().contains("32") && e.getMessage().contains("545") && e.getMessage().contains("'huge'"),
+                e.getMessage());
+        for (EftDecoder d : new EftDecoder[] {
+            EftDecoder.builder(spec).source("x", a).source("y", b).build(),
+            EftDecoder.builder(spec).source("x", a).source("y", b).vocabSize(32).build()}) {
+            assertEquals(32, d.vocabSize());
+            GenerationResult r = d.generate(Prompt.of(31), GenerationConfig.builder().maxNewTokens(50)
+                    .sampling(SamplingConfig.sampling()).seed(1L).build());
+            for (int t : r.tokens()) {
+                assertTrue(t < 32, "token " + t + " beyond the shared vocabulary");
+            }
         }
         e = assertThrows(IllegalArgumentException.class,
                 () -> EftDecoder.builder(spec).source("x", a).source("y", b).vocabSize(33).build());
