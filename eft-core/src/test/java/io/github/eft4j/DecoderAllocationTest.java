@@ -27,7 +27,13 @@ class DecoderAllocationTest {
     static void setUp() {
         mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         mx.setThreadAllocatedMemoryEnabled(true);
-        decoder = Sources.decoder(EFTSpec.upscale(), Sources.upscaleFamily(V, 0.3, 1));
+        // The sources preallocate their sequence buffers so that only the decoder is measured.
+        SyntheticLogitSource[] s = new SyntheticLogitSource[3];
+        for (int i = 0; i < 3; i++) {
+            s[i] = SyntheticLogitSource.builder("src" + i, V).familySeed(1).ownSeed(10 + i).ownWeight(0.3)
+                    .initialCapacity(4096).build();
+        }
+        decoder = Sources.decoder(EFTSpec.upscale(), s);
     }
 
     private static long allocated() {
@@ -37,10 +43,10 @@ class DecoderAllocationTest {
     /** Minimum bytes allocated by {@code steps} calls of nextInt() in a running generation. */
     private static long perStepBytes(GenerationConfig cfg, int steps) {
         long best = Long.MAX_VALUE;
-        for (int attempt = 0; attempt < 4; attempt++) {
+        for (int attempt = 0; attempt < 6 && best > 0; attempt++) {
             try (Generation g = decoder.start(Prompt.of(1, 2, 3), cfg)) {
-                for (int i = 0; i < 300; i++) {
-                    g.nextInt();     // warm-up: JIT, first buffer growth in the sources
+                for (int i = 0; i < 1000; i++) {
+                    g.nextInt();     // warm-up: C2 must compile the Panama kernels to scalar-replace vectors
                 }
                 long before = allocated();
                 int sink = 0;
@@ -59,10 +65,10 @@ class DecoderAllocationTest {
     void plainAndSpeculativeStepsAllocateNothing() {
         GenerationConfig base = GenerationConfig.builder().maxNewTokens(2000).seed(3L).build();
         SamplingConfig topP = SamplingConfig.sampling().withTemperature(0.9f).withTopP(0.9f).withRepetitionPenalty(1.1f);
-        assertEquals(0, perStepBytes(base, 1000), "plain greedy");
-        assertEquals(0, perStepBytes(base.toBuilder().sampling(topP).build(), 1000), "plain sampling");
-        assertEquals(0, perStepBytes(base.withSpeculative(SpeculativeConfig.adaptive(6)), 1000), "speculative greedy");
-        assertEquals(0, perStepBytes(base.toBuilder().sampling(topP).speculative(SpeculativeConfig.adaptive(6)).build(), 1000),
+        assertEquals(0, perStepBytes(base, 800), "plain greedy");
+        assertEquals(0, perStepBytes(base.toBuilder().sampling(topP).build(), 800), "plain sampling");
+        assertEquals(0, perStepBytes(base.withSpeculative(SpeculativeConfig.adaptive(6)), 800), "speculative greedy");
+        assertEquals(0, perStepBytes(base.toBuilder().sampling(topP).speculative(SpeculativeConfig.adaptive(6)).build(), 800),
                 "speculative sampling");
     }
 

@@ -27,9 +27,11 @@ class SpeculativeDecodingTest {
         long proposed = 0;
         long accepted = 0;
         int prompts = 0;
+        EFTSpec conservative = EFTSpec.upscale().withConservativeFilter(
+                new EFTSpec.ConservativeFilter(EFTSpec.SMALL_FT, 0.9, EFTSpec.ConservativeMode.REMOVE));
         for (double spread : new double[] {0.0, 0.2, 0.5, 0.9}) {
             SyntheticLogitSource[] s = Sources.upscaleFamily(48, spread, 7);
-            EftDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+            EftDecoder decoder = Sources.decoder(spread == 0.5 ? conservative : EFTSpec.upscale(), s);
             for (int k = 0; k < 15; k++) {
                 Prompt p = Prompt.of(Sources.randomPrompt(r, 48, 6)).with(EFTSpec.SMALL_FT, Sources.randomPrompt(r, 48, 6));
                 GenerationConfig.Builder b = GenerationConfig.builder().maxNewTokens(1 + r.nextInt(40)).stopTokens(k % 2 == 0 ? 47 : 0)
@@ -37,12 +39,19 @@ class SpeculativeDecodingTest {
                 if (k % 5 == 4) {
                     b.schedule(CoefficientSchedule.linear(new float[] {1, 0.5f, -0.5f}, new float[] {1, 1.5f, -1.5f}, 12));
                 }
-                GenerationConfig plain = b.build();
+                GenerationConfig plain = b.trace(k % 4 == 1).build();
                 GenerationResult want = decoder.generate(p, plain);
                 SpeculativeConfig sc = k % 2 == 0 ? SpeculativeConfig.adaptive(8) : SpeculativeConfig.fixed(1 + k % 5);
                 GenerationResult got = decoder.generate(p, plain.withSpeculative(sc));
                 assertArrayEquals(want.tokens(), got.tokens(), "spread " + spread + ", prompt " + k + ", " + sc);
                 assertEquals(want.finishReason(), got.finishReason());
+                for (int t = 0; t < want.trace().size(); t++) {
+                    TokenTrace a = want.trace().get(t);
+                    TokenTrace c = got.trace().get(t);
+                    assertEquals(a.combinedLogProb(), c.combinedLogProb(), "same rows, same combination at " + t);
+                    assertArrayEquals(a.componentLogProbs(), c.componentLogProbs());
+                    assertEquals(a.implicitReward(), c.implicitReward());
+                }
                 proposed += got.speculative().draftsProposed();
                 accepted += got.speculative().draftsAccepted();
                 prompts++;
@@ -72,6 +81,17 @@ class SpeculativeDecodingTest {
             assertTrue(t.origin() != TokenOrigin.RESAMPLED);
         }
         assertTrue(st.meanAcceptedLength() > 5, st.toString());
+        // Verifiers: the prefill, then ONE append per block; the decoder's counts are the sources'.
+        for (SyntheticLogitSource x : s) {
+            x.resetCounters();
+        }
+        GenerationResult again = decoder.generate(Prompt.of(1), plain.withSpeculative(SpeculativeConfig.fixed(5)));
+        assertEquals(1 + again.speculative().blocks(), again.forwardPasses().get("large-base"));
+        assertEquals(1 + again.speculative().blocks(), again.forwardPasses().get("small-base"));
+        assertEquals(s[0].forwardPasses(), again.forwardPasses().get("large-base"));
+        assertEquals(s[1].forwardPasses(), again.forwardPasses().get("small-ft"));
+        assertEquals(s[2].forwardPasses(), again.forwardPasses().get("small-base"));
+        assertEquals(10, again.speculative().blocks(), "60 tokens = 10 blocks of 5 accepted drafts + 1 bonus");
     }
 
     @Test
@@ -218,7 +238,7 @@ class SpeculativeDecodingTest {
     @Test
     void speculativeSamplingMatchesTheExactEftDistributionOfTheFirstTwoTokens() {
         int v = 6;
-        int samples = 20_000;
+        int samples = 12_000;
         SyntheticLogitSource[] s = Sources.upscaleFamily(v, 0.6, 17);
         EftDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
         int[] base = {1, 2};
@@ -241,11 +261,12 @@ class SpeculativeDecodingTest {
     }
 
     @Test
-    void speculativeSamplingWithTopPMatchesPlainEftSampling() {
+    void speculativeSamplingWithTopPAndConservativeFilterMatchesPlainEftSampling() {
         int v = 6;
-        int samples = 20_000;
+        int samples = 12_000;
         SyntheticLogitSource[] s = Sources.upscaleFamily(v, 0.6, 23);
-        EftDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        EftDecoder decoder = Sources.decoder(EFTSpec.upscale().withConservativeFilter(
+                new EFTSpec.ConservativeFilter(EFTSpec.SMALL_FT, 0.95, EFTSpec.ConservativeMode.ANCHOR_ONLY)), s);
         Prompt prompt = Prompt.of(4, 0).with(EFTSpec.SMALL_FT, 3, 4, 0);
         GenerationConfig plain = GenerationConfig.builder().maxNewTokens(3)
                 .sampling(SamplingConfig.sampling().withTemperature(1.2f).withTopP(0.85f)).build();

@@ -43,6 +43,7 @@ public final class SyntheticLogitSource implements LogitSource {
     private final int maxLength;
     private final int candidates;
     private final float boost;
+    private final int capacity;
     private final ForwardCost cost;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong tokens = new AtomicLong();
@@ -59,6 +60,7 @@ public final class SyntheticLogitSource implements LogitSource {
         this.scale = b.scale;
         this.maxLength = b.maxLength;
         this.candidates = b.candidates;
+        this.capacity = b.capacity;
         this.boost = b.boost;
         this.cost = b.cost;
     }
@@ -210,7 +212,7 @@ public final class SyntheticLogitSource implements LogitSource {
             if (prompt.length > maxLength) {
                 throw new IllegalArgumentException("prompt of " + prompt.length + " tokens exceeds the maximum length " + maxLength);
             }
-            seq = Arrays.copyOf(prompt, prompt.length + 4096);   // grows by doubling past this
+            seq = Arrays.copyOf(prompt, prompt.length + capacity);   // grows by doubling past this
             length = prompt.length;
             rows = new float[0][];
             views = new MemorySegment[0];
@@ -425,6 +427,7 @@ public final class SyntheticLogitSource implements LogitSource {
         private int maxLength = 1 << 20;
         private int candidates;
         private float boost;
+        private int capacity = 64;
         private ForwardCost cost = ForwardCost.none();
 
         private Builder(String name, int vocabSize) {
@@ -517,6 +520,21 @@ public final class SyntheticLogitSource implements LogitSource {
             }
             this.candidates = count;
             this.boost = (float) logitBoost;
+            return this;
+        }
+
+        /**
+         * Sets how many tokens beyond the prompt a state holds before its buffer first grows
+         * (allocation measurements preallocate).
+         *
+         * @param tokens at least 0 (default 64)
+         * @return this builder
+         */
+        public Builder initialCapacity(int tokens) {
+            if (tokens < 0) {
+                throw new IllegalArgumentException("initial capacity must be >= 0, got " + tokens);
+            }
+            this.capacity = tokens;
             return this;
         }
 
