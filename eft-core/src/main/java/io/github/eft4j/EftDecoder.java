@@ -2,7 +2,6 @@ package io.github.eft4j;
 
 import io.github.eft4j.sampling.SamplingPipeline;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +30,10 @@ import java.util.Objects;
  * }</pre>
  *
  * <p><b>Vocabulary.</b> Every source row is read in {@code [0, vocabSize())}, the shared
- * vocabulary; a source may have more rows (padding), never fewer. Without an explicit
- * {@link Builder#vocabSize(int)} all sources must have the same size.
+ * vocabulary; a source may have more rows (padding, at most
+ * {@value VocabAlignment#MAX_PADDING_ROWS}), never fewer. Without an explicit
+ * {@link Builder#vocabSize(int)} the smallest source size is the shared one (see
+ * {@link VocabAlignment}).
  *
  * <p><b>Threading.</b> A decoder is immutable and may be shared; each call opens its own
  * decoding states and buffers. The sources are the caller's: the decoder never closes them.
@@ -397,7 +398,7 @@ public final class EftDecoder {
 
         /**
          * Declares the shared vocabulary (usually the tokenizer's size); sources may be larger
-         * (padding rows), never smaller.
+         * by up to {@value VocabAlignment#MAX_PADDING_ROWS} padding rows, never smaller.
          *
          * @param size at least 1
          * @return this builder
@@ -429,23 +430,17 @@ public final class EftDecoder {
                 arr[i] = sources.get(names.get(i));
                 sizes[i] = arr[i].vocabSize();
             }
-            int shared = vocabSize;
-            if (shared < 0) {
-                for (int i = 1; i < sizes.length; i++) {
-                    if (sizes[i] != sizes[0]) {
-                        throw new IllegalArgumentException("vocab sizes differ: " + sizes[0] + " (" + names.get(0) + ") != "
-                                + sizes[i] + " (" + names.get(i) + "); declare the shared vocabulary with vocabSize(int) "
-                                + "if the difference is padding");
-                    }
+            int shared;
+            try {
+                shared = vocabSize > 0 ? VocabAlignment.sharedVocabSize(vocabSize, sizes)
+                        : VocabAlignment.inferSharedVocabSize(sizes);
+            } catch (IllegalArgumentException e) {
+                StringBuilder which = new StringBuilder();
+                for (int i = 0; i < sizes.length; i++) {
+                    which.append(i == 0 ? "" : ", ").append(names.get(i)).append(" ('").append(arr[i].name()).append("') = ")
+                            .append(sizes[i]);
                 }
-                shared = sizes[0];
-            }
-            for (int i = 0; i < sizes.length; i++) {
-                if (sizes[i] < shared) {
-                    throw new IllegalArgumentException("source '" + arr[i].name() + "' of component '" + names.get(i)
-                            + "' has vocab size " + sizes[i] + ", expected at least the shared " + shared + " "
-                            + Arrays.toString(sizes));
-                }
+                throw new IllegalArgumentException("component vocabularies do not align: " + which + "; " + e.getMessage(), e);
             }
             return new EftDecoder(spec, arr, shared);
         }

@@ -265,6 +265,9 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
         boolean going = true;
         for (int j = 0; j <= k && going; j++) {
             int pos = base + j;
+            if (j == k && k > 0) {
+                draftRowAfterLastDraft(base, k);
+            }
             step.combine(byPosition[j], pos);
             System.arraycopy(step.combined, 0, work, 0, vocabSize);
             pipeline.process(work, hist, pos);
@@ -316,7 +319,11 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
         return (int) Math.max(min, Math.min(max, k));
     }
 
-    /** The draft consumes pending tokens, then proposes {@code k} tokens one forward pass each. */
+    /**
+     * The draft consumes its pending tokens (one pass), then proposes {@code k} tokens, consuming
+     * each but the last (one pass each): {@code k} passes per block, plus one when all are
+     * accepted.
+     */
     private void proposeDrafts(int base, int k) {
         advance(draft);
         int[] hist = out.tokens();
@@ -335,12 +342,28 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
                 throw step.diagnoseDraft(null, draft, rows[draft][j], pos);
             }
             hist[pos] = t;
-            int[] one = appendBuffers[1];
-            one[0] = t;
-            s.append(one);
-            passes[draft]++;
-            s.copyLogits(rows[draft][j + 1]);
+            if (j + 1 < k) {
+                int[] one = appendBuffers[1];
+                one[0] = t;
+                s.append(one);
+                passes[draft]++;
+                s.copyLogits(rows[draft][j + 1]);
+            }
         }
+        consumed[draft] = base + k - 1;
+    }
+
+    /**
+     * Every draft was accepted: the draft consumes its last draft, whose row the bonus position
+     * needs. Deferred to here because a rejection would waste that forward pass.
+     */
+    private void draftRowAfterLastDraft(int base, int k) {
+        DecodingState s = states[draft];
+        int[] one = appendBuffers[1];
+        one[0] = out.tokens()[base + k - 1];
+        s.append(one);
+        passes[draft]++;
+        s.copyLogits(rows[draft][k]);
         consumed[draft] = base + k;
     }
 
@@ -435,6 +458,11 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
     /** Package-private for tests: the decoding state of one component. */
     DecodingState state(int component) {
         return states[component];
+    }
+
+    /** Package-private for tests: tokens generated so far (delivered or not). */
+    int generatedCount() {
+        return out.length();
     }
 
     /** Package-private for tests: continuation tokens component {@code i} has consumed. */

@@ -25,7 +25,9 @@ public record GenerationResult(int[] tokens, FinishReason finishReason, long see
         }
         tokens = tokens.clone();
         trace = trace == null ? List.of() : List.copyOf(trace);
-        forwardPasses = forwardPasses == null ? Map.of() : Map.copyOf(forwardPasses);
+        // keeps the spec order of the components
+        forwardPasses = forwardPasses == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(forwardPasses));
     }
 
     /**

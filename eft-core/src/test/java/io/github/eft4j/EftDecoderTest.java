@@ -259,18 +259,24 @@ class EftDecoderTest {
     }
 
     @Test
-    void vocabularyPaddingIsAllowedOnlyWhenDeclared() {
+    void vocabularyPaddingIsCutToTheSharedSizeAndOtherMismatchesFail() {
         SyntheticLogitSource a = SyntheticLogitSource.builder("a", 32).build();
         SyntheticLogitSource b = SyntheticLogitSource.builder("b", 33).ownSeed(5).build();
+        SyntheticLogitSource huge = SyntheticLogitSource.builder("huge", 32 + 513).build();
         EFTSpec spec = EFTSpec.of("x", 1.0, "y", 0.5);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> EftDecoder.builder(spec).source("x", a).source("y", b).build());
-        assertTrue(e.getMessage().contains("32") && e.getMessage().contains("33"), e.getMessage());
-        EftDecoder d = EftDecoder.builder(spec).source("x", a).source("y", b).vocabSize(32).build();
-        GenerationResult r = d.generate(Prompt.of(31), GenerationConfig.builder().maxNewTokens(50)
-                .sampling(SamplingConfig.sampling()).seed(1L).build());
-        for (int t : r.tokens()) {
-            assertTrue(t < 32, "token " + t + " beyond the shared vocabulary");
+                () -> EftDecoder.builder(spec).source("x", a).source("y", huge).build());
+        assertTrue(e.getMessage().contains("32") && e.getMessage().contains("545") && e.getMessage().contains("'huge'"),
+                e.getMessage());
+        for (EftDecoder d : new EftDecoder[] {
+            EftDecoder.builder(spec).source("x", a).source("y", b).build(),
+            EftDecoder.builder(spec).source("x", a).source("y", b).vocabSize(32).build()}) {
+            assertEquals(32, d.vocabSize());
+            GenerationResult r = d.generate(Prompt.of(31), GenerationConfig.builder().maxNewTokens(50)
+                    .sampling(SamplingConfig.sampling()).seed(1L).build());
+            for (int t : r.tokens()) {
+                assertTrue(t < 32, "token " + t + " beyond the shared vocabulary");
+            }
         }
         e = assertThrows(IllegalArgumentException.class,
                 () -> EftDecoder.builder(spec).source("x", a).source("y", b).vocabSize(33).build());
@@ -323,23 +329,28 @@ class EftDecoderTest {
     @Test
     void nanLogitsNameTheSourceAndTheStepAndCloseTheStates() {
         SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 41);
-        NaNSource bad = new NaNSource(s[2], 4);
-        for (SpeculativeConfig spec : new SpeculativeConfig[] {null, SpeculativeConfig.fixed(3)}) {
-            EftDecoder decoder = EftDecoder.builder(EFTSpec.upscale()).source(EFTSpec.LARGE_BASE, s[0])
-                    .source(EFTSpec.SMALL_FT, s[1]).source(EFTSpec.SMALL_BASE, bad).build();
-            for (SamplingConfig sc : new SamplingConfig[] {SamplingConfig.greedyDecoding(), SamplingConfig.sampling()}) {
-                GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(10).sampling(sc).seed(1L).speculative(spec).build();
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> decoder.generate(Prompt.of(1, 2), cfg));
-                assertTrue(e.getMessage().contains("nan-small-base") && e.getMessage().contains("step 4"), e.getMessage());
-                Generation g = decoder.start(Prompt.of(1, 2), cfg);
-                assertThrows(IllegalArgumentException.class, () -> g.forEachRemaining((int t) -> { }));
-                IllegalStateException closed = assertThrows(IllegalStateException.class, g::hasNext);
-                assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
-                g.close();
+        for (int bad = 1; bad <= 2; bad++) {   // small-ft (the draft) and small-base (a verifier)
+            NaNSource nan = new NaNSource(s[bad], 4);
+            LogitSource[] src = {s[0], s[1], s[2]};
+            src[bad] = nan;
+            String name = bad == 1 ? "nan-small-ft" : "nan-small-base";
+            EftDecoder decoder = EftDecoder.builder(EFTSpec.upscale()).source(EFTSpec.LARGE_BASE, src[0])
+                    .source(EFTSpec.SMALL_FT, src[1]).source(EFTSpec.SMALL_BASE, src[2]).build();
+            for (SpeculativeConfig spec : new SpeculativeConfig[] {null, SpeculativeConfig.fixed(3)}) {
+                for (SamplingConfig sc : new SamplingConfig[] {SamplingConfig.greedyDecoding(), SamplingConfig.sampling()}) {
+                    GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(10).sampling(sc).seed(1L).speculative(spec).build();
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> decoder.generate(Prompt.of(1, 2), cfg));
+                    assertTrue(e.getMessage().contains(name) && e.getMessage().contains("step 4"), e.getMessage());
+                    Generation g = decoder.start(Prompt.of(1, 2), cfg);
+                    assertThrows(IllegalArgumentException.class, () -> g.forEachRemaining((int t) -> { }));
+                    IllegalStateException closed = assertThrows(IllegalStateException.class, g::hasNext);
+                    assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+                    g.close();
+                }
             }
+            assertEquals(0, nan.open.get(), "states left open");
         }
-        assertEquals(0, bad.open.get(), "states left open");
     }
 
     @Test

@@ -17,7 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   logit(ctx, y) = scale · ((1 − w) · h(familySeed, ctx, y) + w · h(ownSeed, ctx, y))
  * </pre>
  *
- * where {@code h} is uniform in [−1, 1). Sources with the same family seed and a small
+ * where {@code h} is uniform in [−1, 1). Optionally ({@link Builder#candidates(int, double)})
+ * a few "plausible" tokens per context get a boost, as a language model's distribution has a
+ * few likely tokens over a flat tail: {@code c} tokens picked by the family hash get
+ * {@code (1 − w) · boost · (c − r)/c} for rank {@code r}, and {@code c} picked by the own hash
+ * get {@code w · boost · (c − r)/c}. Sources with the same family seed and a small
  * {@code w} ("own weight") are similar models, so speculative acceptance rates can be tuned;
  * {@code w = 0} makes them identical. Multi-token {@code append}, {@code truncate} and
  * {@code openBatch} follow the {@link DecodingState} contract exactly; every {@code open} and
@@ -37,6 +41,9 @@ public final class SyntheticLogitSource implements LogitSource {
     private final float ownWeight;
     private final float scale;
     private final int maxLength;
+    private final int candidates;
+    private final float boost;
+    private final int capacity;
     private final ForwardCost cost;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong tokens = new AtomicLong();
@@ -52,6 +59,9 @@ public final class SyntheticLogitSource implements LogitSource {
         this.ownWeight = b.ownWeight;
         this.scale = b.scale;
         this.maxLength = b.maxLength;
+        this.candidates = b.candidates;
+        this.capacity = b.capacity;
+        this.boost = b.boost;
         this.cost = b.cost;
     }
 
@@ -121,6 +131,11 @@ public final class SyntheticLogitSource implements LogitSource {
         float b = scale * ownWeight;
         for (int y = 0; y < vocabSize; y++) {
             dst[y] = a * uniform(fam, y) + b * uniform(own, y);
+        }
+        for (int r = 0; r < candidates; r++) {
+            float rank = boost * (candidates - r) / candidates;
+            dst[(int) Long.remainderUnsigned(mix(fam + 0x5851F42D4C957F2DL * (r + 1)), vocabSize)] += (1 - ownWeight) * rank;
+            dst[(int) Long.remainderUnsigned(mix(own + 0x5851F42D4C957F2DL * (r + 1)), vocabSize)] += ownWeight * rank;
         }
     }
 
@@ -197,11 +212,11 @@ public final class SyntheticLogitSource implements LogitSource {
             if (prompt.length > maxLength) {
                 throw new IllegalArgumentException("prompt of " + prompt.length + " tokens exceeds the maximum length " + maxLength);
             }
-            seq = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
+            seq = Arrays.copyOf(prompt, prompt.length + capacity);   // grows by doubling past this
             length = prompt.length;
             rows = new float[0][];
             views = new MemorySegment[0];
-            ensureRows(4);
+            ensureRows(9);   // a prefill row or a speculative block of up to 8 drafts + 1; grown past that
             logitsAfter(seq, length, rows[0]);
             rowCount = 1;
             if (counted) {
@@ -410,6 +425,9 @@ public final class SyntheticLogitSource implements LogitSource {
         private float ownWeight = 0.5f;
         private float scale = 4f;
         private int maxLength = 1 << 20;
+        private int candidates;
+        private float boost;
+        private int capacity = 64;
         private ForwardCost cost = ForwardCost.none();
 
         private Builder(String name, int vocabSize) {
@@ -485,6 +503,38 @@ public final class SyntheticLogitSource implements LogitSource {
                 throw new IllegalArgumentException("scale must be positive and finite, got " + s);
             }
             this.scale = (float) s;
+            return this;
+        }
+
+        /**
+         * Boosts a few plausible tokens per context (see the class description), making the
+         * distributions peaked like a language model's.
+         *
+         * @param count candidates per context from each hash, at least 0 (default 0: off)
+         * @param logitBoost the boost of the top candidate, finite and at least 0
+         * @return this builder
+         */
+        public Builder candidates(int count, double logitBoost) {
+            if (count < 0 || !(logitBoost >= 0 && Double.isFinite(logitBoost))) {
+                throw new IllegalArgumentException("expected count >= 0 and a finite boost >= 0, got " + count + ", " + logitBoost);
+            }
+            this.candidates = count;
+            this.boost = (float) logitBoost;
+            return this;
+        }
+
+        /**
+         * Sets how many tokens beyond the prompt a state holds before its buffer first grows
+         * (allocation measurements preallocate).
+         *
+         * @param tokens at least 0 (default 64)
+         * @return this builder
+         */
+        public Builder initialCapacity(int tokens) {
+            if (tokens < 0) {
+                throw new IllegalArgumentException("initial capacity must be >= 0, got " + tokens);
+            }
+            this.capacity = tokens;
             return this;
         }
 

@@ -1,0 +1,166 @@
+package io.github.eft4j.examples.bench;
+
+import io.github.eft4j.EftDecoder;
+import io.github.eft4j.GenerationConfig;
+import io.github.eft4j.GenerationResult;
+import io.github.eft4j.Prompt;
+import io.github.eft4j.SpeculativeConfig;
+import io.github.eft4j.SpeculativeStats;
+import io.github.eft4j.sampling.SamplingConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Plain vs speculative EFT up-scaling, end to end, in one run: tokens/s of both, the speedup,
+ * the acceptance rate, the mean accepted length and the forward passes per source. The models
+ * come from a {@link BenchmarkSources} factory: by default {@link SyntheticBenchmarkSources}
+ * (in-memory sources with a simulated, documented cost per forward pass); {@code --factory
+ * <class>} plugs in others (ONNX graphs).
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp ... io.github.eft4j.examples.bench.SpeculativeBenchmark \
+ *      [--factory CLASS] [--tokens 128] [--rounds 3] [--draft 8 | --fixed K] [--modes greedy,0.7] [...factory options]
+ * </pre>
+ *
+ * Each scenario and mode: one warm-up generation of each kind, then {@code --rounds} rounds that
+ * each time every prompt plain, then speculative (interleaved, so machine noise hits both); the
+ * report gives the median round. Greedy rows also check that both produced the same tokens.
+ */
+public final class SpeculativeBenchmark {
+
+    private SpeculativeBenchmark() {
+    }
+
+    /**
+     * Runs the benchmark and prints a Markdown table.
+     *
+     * @param args {@code --key value} options, see the class description
+     * @throws Exception if the factory cannot be created
+     */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = parse(args);
+        BenchmarkSources factory = (BenchmarkSources) Class
+                .forName(o.getOrDefault("factory", SyntheticBenchmarkSources.class.getName()))
+                .getDeclaredConstructor().newInstance();
+        int tokens = Integer.parseInt(o.getOrDefault("tokens", "128"));
+        int rounds = Integer.parseInt(o.getOrDefault("rounds", "3"));
+        SpeculativeConfig spec = o.containsKey("fixed") ? SpeculativeConfig.fixed(Integer.parseInt(o.get("fixed")))
+                : SpeculativeConfig.adaptive(Integer.parseInt(o.getOrDefault("draft", "8")));
+        System.out.println("# Speculative EFT benchmark");
+        System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch")
+                + ", JDK " + Runtime.version());
+        System.out.println("sources: " + factory.describe(o));
+        System.out.println("speculative: " + spec + "; " + tokens + " new tokens per prompt; median of " + rounds + " rounds");
+        System.out.println();
+        System.out.println("| scenario | mode | plain tok/s | spec tok/s | speedup | acceptance | accepted/block | tokens/block "
+                + "| passes/token plain | passes/token spec | greedy same |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        for (BenchmarkSources.Scenario sc : factory.scenarios(o)) {
+            try {
+                EftDecoder.Builder b = EftDecoder.builder(sc.spec());
+                sc.sources().forEach(b::source);
+                if (sc.vocabSize() > 0) {
+                    b.vocabSize(sc.vocabSize());
+                }
+                EftDecoder decoder = b.build();
+                for (String mode : o.getOrDefault("modes", "greedy,0.7").split(",")) {
+                    SamplingConfig sampling = mode.equals("greedy") ? SamplingConfig.greedyDecoding()
+                            : SamplingConfig.sampling().withTemperature(Float.parseFloat(mode));
+                    GenerationConfig plain = GenerationConfig.builder().maxNewTokens(tokens).sampling(sampling).seed(1L).build();
+                    GenerationConfig fast = plain.withSpeculative(spec.withDraftComponent(sc.draftComponent()));
+                    System.out.println(row(sc, mode, decoder, plain, fast, rounds));
+                }
+            } finally {
+                sc.onClose().run();
+            }
+        }
+    }
+
+    private record Round(double seconds, long tokens, Map<String, Long> passes, long blocks, long proposed, long accepted,
+            List<int[]> outputs) {
+    }
+
+    private static Round time(EftDecoder decoder, List<Prompt> prompts, GenerationConfig cfg) {
+        long t0 = System.nanoTime();
+        long n = 0;
+        long blocks = 0;
+        long proposed = 0;
+        long accepted = 0;
+        Map<String, Long> passes = new LinkedHashMap<>();
+        List<int[]> outputs = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            GenerationResult r = decoder.generate(prompts.get(i), cfg.withSeed(1L + i));
+            n += r.length();
+            outputs.add(r.tokens());
+            r.forwardPasses().forEach((k, v) -> passes.merge(k, v, Long::sum));
+            SpeculativeStats s = r.speculative();
+            if (s != null) {
+                blocks += s.blocks();
+                proposed += s.draftsProposed();
+                accepted += s.draftsAccepted();
+            }
+        }
+        return new Round((System.nanoTime() - t0) / 1e9, n, passes, blocks, proposed, accepted, outputs);
+    }
+
+    private static String row(BenchmarkSources.Scenario sc, String mode, EftDecoder decoder, GenerationConfig plain,
+            GenerationConfig fast, int rounds) {
+        List<Prompt> warm = sc.prompts().subList(0, 1);
+        time(decoder, warm, plain);
+        time(decoder, warm, fast);
+        List<Round> p = new ArrayList<>();
+        List<Round> s = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            p.add(time(decoder, sc.prompts(), plain));
+            s.add(time(decoder, sc.prompts(), fast));
+        }
+        Round mp = median(p);
+        Round ms = median(s);
+        double plainRate = mp.tokens() / mp.seconds();
+        double specRate = ms.tokens() / ms.seconds();
+        String same = "-";
+        if (mode.equals("greedy")) {
+            boolean eq = true;
+            for (int i = 0; i < mp.outputs().size(); i++) {
+                eq &= Arrays.equals(mp.outputs().get(i), ms.outputs().get(i));
+            }
+            same = eq ? "yes" : "NO";
+        }
+        return String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.2fx | %.3f | %.2f | %.2f | %s | %s | %s |",
+                sc.name(), mode, plainRate, specRate, specRate / plainRate,
+                ms.proposed() == 0 ? 0.0 : (double) ms.accepted() / ms.proposed(),
+                ms.blocks() == 0 ? 0.0 : (double) ms.accepted() / ms.blocks(),
+                ms.blocks() == 0 ? 0.0 : (double) (ms.accepted() + ms.blocks()) / ms.blocks(),
+                perToken(mp), perToken(ms), same);
+    }
+
+    private static String perToken(Round r) {
+        StringBuilder sb = new StringBuilder();
+        r.passes().forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " / ")
+                .append(k).append(' ').append(String.format(Locale.ROOT, "%.2f", (double) v / r.tokens())));
+        return sb.toString();
+    }
+
+    private static Round median(List<Round> rounds) {
+        List<Round> sorted = new ArrayList<>(rounds);
+        sorted.sort((a, b) -> Double.compare(a.tokens() / a.seconds(), b.tokens() / b.seconds()));
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --key [value], got '" + args[i] + "'");
+            }
+            String key = args[i].substring(2);
+            String value = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "true";
+            o.put(key, value);
+        }
+        return o;
+    }
+}
