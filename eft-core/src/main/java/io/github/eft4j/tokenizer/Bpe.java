@@ -110,6 +110,11 @@ final class Bpe {
         }
     }
 
+    /** Number of vocabulary entries (HF's {@code get_vocab_size}). */
+    int size() {
+        return vocab.size();
+    }
+
     int maxId() {
         return idToToken.length - 1;
     }
