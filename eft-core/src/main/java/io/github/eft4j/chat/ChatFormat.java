@@ -34,8 +34,8 @@ public interface ChatFormat {
 
     /**
      * Falcon-instruct: an optional system line, then {@code User: {user}\nAssistant:}; earlier
-     * answers as {@code Assistant: {answer}\n}. This is the plain-text convention Falcon-7B/40B-instruct
-     * were tuned with (they ship no chat template).
+     * answers as {@code Assistant: {answer}\n}. Falcon-7B/40B-instruct ship no chat template; this is
+     * the common plain-text convention for them.
      */
     ChatFormat FALCON_INSTRUCT = BuiltinChatFormat.FALCON_INSTRUCT;
 
