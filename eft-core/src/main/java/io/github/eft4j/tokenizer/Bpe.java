@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Bpe {
     private static final int CACHE_CAPACITY = 10_000;
+    /** As HF: longer words are not cached (without a pre-tokenizer a whole text is one word). */
+    private static final int CACHE_MAX_WORD = 256;
     private static final int[] NONE = new int[0];
 
     private final Map<String, Integer> vocab;
@@ -142,7 +144,7 @@ final class Bpe {
         int[] ids = cache.get(word);
         if (ids == null) {
             ids = mergeWord(word);
-            if (cache.size() < CACHE_CAPACITY) {
+            if (word.length() < CACHE_MAX_WORD && cache.size() < CACHE_CAPACITY) {
                 cache.put(word, ids);
             }
         }

@@ -39,8 +39,10 @@ interface Normalizer {
             }
             case "Replace" -> {
                 Pattern pat = Text.pattern(m.get("pattern"), where + ".pattern");
-                String content = Matcher.quoteReplacement(Cfg.str(m, "content", where));
-                yield s -> pat.matcher(s).replaceAll(content);
+                String literal = Text.literal(m.get("pattern"), where + ".pattern");
+                String content = Cfg.str(m, "content", where);
+                String quoted = Matcher.quoteReplacement(content);
+                yield s -> Text.replaceAll(s, literal, pat, content, quoted);
             }
             case "NFC" -> s -> java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFC);
             case "NFD" -> s -> java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFD);

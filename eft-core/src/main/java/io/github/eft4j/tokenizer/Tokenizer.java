@@ -272,7 +272,8 @@ public final class Tokenizer {
      * @return the token ids
      */
     public int[] encode(String text, EncodeOptions options) {
-        String s = Text.replaceLoneSurrogates(text);
+        java.util.Objects.requireNonNull(options, "options");
+        String s = Text.replaceLoneSurrogates(java.util.Objects.requireNonNull(text, "text"));
         IntList out = new IntList(s.length() / 3 + 8);
         if (options.addSpecialTokens()) {
             for (int id : templatePrefix) {
