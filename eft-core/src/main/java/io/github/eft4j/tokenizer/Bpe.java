@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Bpe {
     private static final int CACHE_CAPACITY = 10_000;
+    /** As HF: longer words are not cached (without a pre-tokenizer a whole text is one word). */
+    private static final int CACHE_MAX_WORD = 256;
     private static final int[] NONE = new int[0];
 
     private final Map<String, Integer> vocab;
@@ -110,6 +112,11 @@ final class Bpe {
         }
     }
 
+    /** Number of vocabulary entries (HF's {@code get_vocab_size}). */
+    int size() {
+        return vocab.size();
+    }
+
     int maxId() {
         return idToToken.length - 1;
     }
@@ -137,7 +144,7 @@ final class Bpe {
         int[] ids = cache.get(word);
         if (ids == null) {
             ids = mergeWord(word);
-            if (cache.size() < CACHE_CAPACITY) {
+            if (word.length() < CACHE_MAX_WORD && cache.size() < CACHE_CAPACITY) {
                 cache.put(word, ids);
             }
         }

@@ -53,11 +53,13 @@ interface Decoder {
             }
             case "Replace" -> {
                 Pattern pat = Text.pattern(m.get("pattern"), where + ".pattern");
-                String content = Matcher.quoteReplacement(Cfg.str(m, "content", where));
+                String literal = Text.literal(m.get("pattern"), where + ".pattern");
+                String content = Cfg.str(m, "content", where);
+                String quoted = Matcher.quoteReplacement(content);
                 yield t -> {
                     List<String> out = new ArrayList<>(t.size());
                     for (String s : t) {
-                        out.add(pat.matcher(s).replaceAll(content));
+                        out.add(Text.replaceAll(s, literal, pat, content, quoted));
                     }
                     return out;
                 };

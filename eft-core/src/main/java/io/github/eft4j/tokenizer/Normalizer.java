@@ -2,7 +2,6 @@ package io.github.eft4j.tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,14 +39,16 @@ interface Normalizer {
             }
             case "Replace" -> {
                 Pattern pat = Text.pattern(m.get("pattern"), where + ".pattern");
-                String content = Matcher.quoteReplacement(Cfg.str(m, "content", where));
-                yield s -> pat.matcher(s).replaceAll(content);
+                String literal = Text.literal(m.get("pattern"), where + ".pattern");
+                String content = Cfg.str(m, "content", where);
+                String quoted = Matcher.quoteReplacement(content);
+                yield s -> Text.replaceAll(s, literal, pat, content, quoted);
             }
             case "NFC" -> s -> java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFC);
             case "NFD" -> s -> java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFD);
             case "NFKC" -> s -> java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFKC);
             case "NFKD" -> s -> java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFKD);
-            case "Lowercase" -> s -> s.toLowerCase(Locale.ROOT);
+            case "Lowercase" -> Normalizer::lowercase;
             case "Strip" -> {
                 boolean left = Cfg.bool(m, "strip_left", true, where);
                 boolean right = Cfg.bool(m, "strip_right", true, where);
@@ -55,6 +56,24 @@ interface Normalizer {
             }
             default -> throw Cfg.unsupported("normalizer", type, SUPPORTED);
         };
+    }
+
+    /** Rust's per-char {@code to_lowercase}: no context rules (a final Σ stays σ, not ς). */
+    private static String lowercase(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            int n = Character.charCount(c);
+            if (c < 0x80) {
+                sb.append((char) (c >= 'A' && c <= 'Z' ? c + 32 : c));
+            } else if (c == 0x130) {
+                sb.append("i\u0307"); // the one char whose lowercase is two
+            } else {
+                sb.appendCodePoint(Character.toLowerCase(c));
+            }
+            i += n;
+        }
+        return sb.toString();
     }
 
     private static String strip(String s, boolean left, boolean right) {

@@ -214,6 +214,19 @@ final class Text {
         throw new IllegalArgumentException(where + ": expected {\"String\": ...} or {\"Regex\": ...}, found " + m.keySet());
     }
 
+    /** The literal of a {@code {"String": s}} pattern, or null for a regex. */
+    static String literal(Object spec, String where) {
+        return Cfg.map(spec, where).get("String") instanceof String s ? s : null;
+    }
+
+    /** Replace-all with a literal (fast path) or a regex pattern. */
+    static String replaceAll(String s, String literal, Pattern pat, String content, String quotedContent) {
+        if (literal != null) {
+            return literal.isEmpty() ? pat.matcher(s).replaceAll(quotedContent) : s.replace(literal, content);
+        }
+        return pat.matcher(s).replaceAll(quotedContent);
+    }
+
     static String translateOniguruma(String r) {
         StringBuilder sb = new StringBuilder(r.length());
         for (int i = 0; i < r.length(); i++) {

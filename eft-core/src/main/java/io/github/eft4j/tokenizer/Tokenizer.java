@@ -52,6 +52,7 @@ import java.util.zip.GZIPInputStream;
  * }</pre>
  */
 public final class Tokenizer {
+    private static final System.Logger LOG = System.getLogger(Tokenizer.class.getName());
     private static final List<String> SUPPORTED_MODELS = List.of("BPE");
     private static final List<String> SUPPORTED_POST = List.of("TemplateProcessing", "ByteLevel", "Sequence");
 
@@ -82,16 +83,35 @@ public final class Tokenizer {
         List<AddedVocabulary.AddedToken> tokens = new ArrayList<>();
         int maxId = model.maxId();
         if (root.get("added_tokens") != null) {
+            // As HF's deserializer: the ids in the file are only checked; each token is re-added,
+            // taking the model's id when the model has its content, else the next free id.
+            Map<String, Integer> addedIds = new java.util.HashMap<>();
+            int maxAdded = -1;
             List<Object> l = Cfg.list(root, "added_tokens", "tokenizer");
             for (int i = 0; i < l.size(); i++) {
                 String where = "added_tokens[" + i + "]";
                 Map<String, Object> t = Cfg.map(l.get(i), where);
                 boolean special = Cfg.bool(t, "special", false, where);
-                int id = Cfg.toInt(t.get("id"), where + ".id");
-                if (id < 0) {
-                    throw new IllegalArgumentException(where + ".id: expected an id >= 0, found " + id);
+                int fileId = Cfg.toInt(t.get("id"), where + ".id");
+                String content = Cfg.str(t, "content", where);
+                if (content.isEmpty()) {
+                    continue;
                 }
-                tokens.add(new AddedVocabulary.AddedToken(id, Cfg.str(t, "content", where),
+                Integer id = addedIds.get(content);
+                if (id == null) {
+                    id = model.tokenToId(content);
+                }
+                if (id == null) {
+                    id = maxAdded >= model.size() ? maxAdded + 1 : model.size();
+                }
+                if (id != fileId) {
+                    LOG.log(System.Logger.Level.WARNING, "added token \"{0}\" has id {1} in the file but gets id {2}, as in Hugging Face",
+                            content, String.valueOf(fileId), String.valueOf(id));
+                }
+                addedIds.put(content, id);
+                maxAdded = Math.max(maxAdded, id);
+                tokens.removeIf(old -> old.content().equals(content));
+                tokens.add(new AddedVocabulary.AddedToken(id, content,
                         Cfg.bool(t, "single_word", false, where), Cfg.bool(t, "lstrip", false, where),
                         Cfg.bool(t, "rstrip", false, where), Cfg.bool(t, "normalized", !special, where), special));
                 maxId = Math.max(maxId, id);
@@ -252,7 +272,8 @@ public final class Tokenizer {
      * @return the token ids
      */
     public int[] encode(String text, EncodeOptions options) {
-        String s = Text.replaceLoneSurrogates(text);
+        java.util.Objects.requireNonNull(options, "options");
+        String s = Text.replaceLoneSurrogates(java.util.Objects.requireNonNull(text, "text"));
         IntList out = new IntList(s.length() / 3 + 8);
         if (options.addSpecialTokens()) {
             for (int id : templatePrefix) {

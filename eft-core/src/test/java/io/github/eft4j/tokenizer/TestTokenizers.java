@@ -14,7 +14,8 @@ import java.util.zip.GZIPInputStream;
 
 /** Loads the committed test tokenizers (see tools/tokenizer-goldens) once per JVM. */
 final class TestTokenizers {
-    static final List<String> NAMES = List.of("gpt2", "mistral", "llama2", "falcon");
+    /** The real files, the Falcon-style overlay, and every entry of variants.json. */
+    static final List<String> NAMES = names();
     private static final Map<String, Tokenizer> CACHE = new ConcurrentHashMap<>();
 
     private TestTokenizers() {
@@ -38,9 +39,60 @@ final class TestTokenizers {
 
     /** The tokenizer.json text; "falcon" is GPT-2's file with the committed overlay applied. */
     @SuppressWarnings("unchecked")
+    private static List<String> names() {
+        List<String> names = new ArrayList<>(List.of("gpt2", "mistral", "llama2", "falcon"));
+        for (Object o : (List<Object>) Json.parse(resource("variants.json"))) {
+            names.add((String) ((Map<String, Object>) o).get("name"));
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * Applies a variant as make-goldens.mjs does: top-level keys of "set" replaced, "model" keys
+     * merged, "added_tokens" appended with ids after the largest id so far.
+     */
+    @SuppressWarnings("unchecked")
+    private static String variant(String name) {
+        for (Object o : (List<Object>) Json.parse(resource("variants.json"))) {
+            Map<String, Object> v = (Map<String, Object>) o;
+            if (!v.get("name").equals(name)) {
+                continue;
+            }
+            Map<String, Object> base = new LinkedHashMap<>((Map<String, Object>) Json.parse(json((String) v.get("base"))));
+            if (v.get("set") != null) {
+                base.putAll((Map<String, Object>) v.get("set"));
+            }
+            Map<String, Object> model = new LinkedHashMap<>((Map<String, Object>) base.get("model"));
+            if (v.get("model") != null) {
+                model.putAll((Map<String, Object>) v.get("model"));
+            }
+            base.put("model", model);
+            List<Object> added = new ArrayList<>((List<Object>) base.get("added_tokens"));
+            long next = 0;
+            for (Object id : ((Map<String, Object>) model.get("vocab")).values()) {
+                next = Math.max(next, (Long) id + 1);
+            }
+            for (Object t : added) {
+                next = Math.max(next, (Long) ((Map<String, Object>) t).get("id") + 1);
+            }
+            if (v.get("added_tokens") != null) {
+                for (Object t : (List<Object>) v.get("added_tokens")) {
+                    Map<String, Object> tok = new LinkedHashMap<>();
+                    tok.put("id", next++);
+                    tok.putAll((Map<String, Object>) t);
+                    added.add(tok);
+                }
+            }
+            base.put("added_tokens", added);
+            return Json.write(base);
+        }
+        throw new IllegalArgumentException("no variant " + name);
+    }
+
+    @SuppressWarnings("unchecked")
     static String json(String name) {
         if (!name.equals("falcon")) {
-            return resource(name + ".json.gz");
+            return name.contains("-") ? variant(name) : resource(name + ".json.gz");
         }
         Map<String, Object> base = new LinkedHashMap<>((Map<String, Object>) Json.parse(resource("gpt2.json.gz")));
         Map<String, Object> overlay = (Map<String, Object>) Json.parse(resource("falcon-synthetic.overlay.json"));
