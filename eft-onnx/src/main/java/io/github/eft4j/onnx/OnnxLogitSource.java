@@ -58,7 +58,7 @@ public final class OnnxLogitSource implements LogitSource {
     private int openStates;
     private boolean closed;
 
-    private OnnxLogitSource(OnnxOptions options) {
+    private OnnxLogitSource(OnnxOptions options, boolean kvInCudaMemory) {
         this.options = options;
         Path model = options.model();
         if (!Files.isRegularFile(model)) {
@@ -90,7 +90,8 @@ public final class OnnxLogitSource implements LogitSource {
             }
             OnnxGraphLayout l = OnnxGraphLayout.discover(s.inputs(), s.outputs(), config);
             cpu = OrtMemoryInfo.cpu();
-            kv = cuda ? OrtMemoryInfo.device("Cuda", options.deviceId()) : cpu; // CUDA-only: KV in device memory
+            // CUDA-only: KV bound to device memory (the test hook binds it so on a CPU session)
+            kv = cuda || kvInCudaMemory ? OrtMemoryInfo.device("Cuda", options.deviceId()) : cpu;
             this.layout = l;
         } catch (RuntimeException e) {
             if (kv != null && kv != cpu) {
@@ -141,7 +142,15 @@ public final class OnnxLogitSource implements LogitSource {
      *     requested strictly and cannot be used ({@link OrtStatusException} carries ORT's code)
      */
     public static OnnxLogitSource open(OnnxOptions options) {
-        return new OnnxLogitSource(options);
+        return new OnnxLogitSource(options, false);
+    }
+
+    /**
+     * Test hook: binds the KV outputs to "Cuda" memory on a CPU session, which ORT accepts and
+     * silently places on CPU; the placement check must notice.
+     */
+    static OnnxLogitSource openWithKvBoundToCuda(OnnxOptions options) {
+        return new OnnxLogitSource(options, true);
     }
 
     private long name(String s) {
