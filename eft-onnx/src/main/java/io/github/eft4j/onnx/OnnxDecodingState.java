@@ -42,7 +42,7 @@ public final class OnnxDecodingState implements DecodingState {
     private void prefill(int[] prompt, int n) {
         step.reset();
         step.ensureTokens(n);
-        step.ensureColumns(n);
+        step.ensureColumns(2 * n + 16); // headroom: the mask does not grow during the next n steps
         for (int j = 0; j < n; j++) {
             step.ids.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j, prompt[j]);
             step.pos.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j, j);
