@@ -65,6 +65,25 @@ class TruncateAndBatchTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"llama_gqa", "llama_nopos"})
+    void speculativeLoopCompactsAndStaysExact(String graph) {
+        // draft 4, accept 1 per round: 3 dead columns a round pass max_position_embeddings (64)
+        Random rnd = new Random(2);
+        int[] seq = rnd.ints(64, 0, 64).toArray();
+        try (OnnxLogitSource src = TestGraphs.open(graph); DecodingState s = src.open(prefix(seq, 4))) {
+            for (int len = 4; len < 40; len++) {
+                int[] draft = {seq[len], (seq[len] + 1) % 64, (seq[len] + 2) % 64, (seq[len] + 3) % 64};
+                s.append(draft);
+                s.truncate(len + 1);
+                if (len % 6 == 0) {
+                    assertSameAsFresh(src, s, prefix(seq, len + 1), graph + " speculative round " + len);
+                }
+            }
+            assertSameAsFresh(src, s, prefix(seq, 40), graph + " after speculative loop");
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"llama_gqa", "falcon_mqa", "llama_nopos", "llama_merged", "llama_fp16"})
     void batchedWithLeftPaddingEqualsUnbatched(String graph) {
         Random rnd = new Random(5);
