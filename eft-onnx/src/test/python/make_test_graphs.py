@@ -290,7 +290,7 @@ def main():
     ap.add_argument("--bench", action="store_true", help="write the tiny and medium benchmark graphs instead")
     a = ap.parse_args()
     if a.bench:
-        make_model(Cfg("tiny", vocab=512, hidden=64, heads=4, kv_heads=2, layers=2, inter=128, max_pos=2048), a.out)
+        make_model(Cfg("tiny", vocab=128, hidden=32, heads=4, kv_heads=2, layers=2, inter=64, max_pos=2048), a.out)
         make_model(Cfg("medium", vocab=8000, hidden=512, heads=8, kv_heads=4, layers=8, inter=1408,
                        max_pos=2048), a.out)
         return

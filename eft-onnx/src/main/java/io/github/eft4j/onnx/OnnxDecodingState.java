@@ -42,7 +42,7 @@ public final class OnnxDecodingState implements DecodingState {
     private void prefill(int[] prompt, int n) {
         step.reset();
         step.ensureTokens(n);
-        step.ensureColumns(n);
+        step.ensureColumns(2 * n + 16); // headroom: the mask does not grow during the next n steps
         for (int j = 0; j < n; j++) {
             step.ids.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j, prompt[j]);
             step.pos.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j, j);
@@ -105,7 +105,7 @@ public final class OnnxDecodingState implements DecodingState {
         src.checkIds(newTokens, "append");
         int k = newTokens.length;
         src.checkLength(length + k);
-        if (step.columns() + k > src.maxColumns()) {
+        if (needsCompaction(length, k)) {
             prefill(tokens, length); // compact: drop rolled-back columns
         }
         run(newTokens, k);
@@ -148,9 +148,7 @@ public final class OnnxDecodingState implements DecodingState {
             length = newLength;
             return;
         }
-        int live = newLength;
-        int dead = step.columns() - live;
-        if (dead > Math.max(live, 16)) {
+        if (needsCompaction(newLength, 1)) {
             prefill(tokens, newLength);
             return;
         }
@@ -158,13 +156,17 @@ public final class OnnxDecodingState implements DecodingState {
             step.mask(0, column[j], 0);
         }
         length = newLength - 1;
-        int last = tokens[newLength - 1];
-        int[] one = {last};
-        if (step.columns() + 1 > src.maxColumns()) {
-            prefill(tokens, newLength);
-            return;
-        }
-        run(one, 1);
+        run(new int[] {tokens[newLength - 1]}, 1);
+    }
+
+    /**
+     * Whether to recompute the cache from the kept tokens before adding {@code k} columns: when
+     * rolled-back columns outnumber live ones (and 16), or the physical length would pass the
+     * model's maximum positions.
+     */
+    private boolean needsCompaction(int live, int k) {
+        int dead = step.columns() - live;
+        return dead > Math.max(live, 16) || step.columns() + k > src.maxColumns();
     }
 
     /**

@@ -54,11 +54,15 @@ public final class OnnxLogitSource implements LogitSource {
     private final ExecutionProvider activeProvider;
     private final Arena arena = Arena.ofShared();
     private final Names names;
+    private static final java.util.concurrent.atomic.AtomicInteger LIVE_SOURCES =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private static volatile boolean sharedPoolMissing;
+
     private final AtomicBoolean placementChecked = new AtomicBoolean();
     private int openStates;
     private boolean closed;
 
-    private OnnxLogitSource(OnnxOptions options) {
+    private OnnxLogitSource(OnnxOptions options, boolean kvInCudaMemory) {
         this.options = options;
         Path model = options.model();
         if (!Files.isRegularFile(model)) {
@@ -90,7 +94,8 @@ public final class OnnxLogitSource implements LogitSource {
             }
             OnnxGraphLayout l = OnnxGraphLayout.discover(s.inputs(), s.outputs(), config);
             cpu = OrtMemoryInfo.cpu();
-            kv = cuda ? OrtMemoryInfo.device("Cuda", options.deviceId()) : cpu; // CUDA-only: KV in device memory
+            // CUDA-only: KV bound to device memory (the test hook binds it so on a CPU session)
+            kv = cuda || kvInCudaMemory ? OrtMemoryInfo.device("Cuda", options.deviceId()) : cpu;
             this.layout = l;
         } catch (RuntimeException e) {
             if (kv != null && kv != cpu) {
@@ -117,6 +122,7 @@ public final class OnnxLogitSource implements LogitSource {
         }
         this.names = new Names(name("input_ids"), name("attention_mask"), name("position_ids"),
                 name("use_cache_branch"), name("num_logits_to_keep"), name("logits"), past, present);
+        LIVE_SOURCES.incrementAndGet();
     }
 
     /**
@@ -141,7 +147,15 @@ public final class OnnxLogitSource implements LogitSource {
      *     requested strictly and cannot be used ({@link OrtStatusException} carries ORT's code)
      */
     public static OnnxLogitSource open(OnnxOptions options) {
-        return new OnnxLogitSource(options);
+        return new OnnxLogitSource(options, false);
+    }
+
+    /**
+     * Test hook: binds the KV outputs to "Cuda" memory on a CPU session, which ORT accepts and
+     * silently places on CPU; the placement check must notice.
+     */
+    static OnnxLogitSource openWithKvBoundToCuda(OnnxOptions options) {
+        return new OnnxLogitSource(options, true);
     }
 
     private long name(String s) {
@@ -150,18 +164,35 @@ public final class OnnxLogitSource implements LogitSource {
 
     private OrtSession createSession(boolean cuda) {
         OrtEnv.get(); // ours first: it owns the shared thread pool, and ORT keeps one env per process
+        boolean shared = options.threads() == 0 && !sharedPoolMissing;
         try (OrtSessionOptions so = OrtSessionOptions.create()) {
             if (options.threads() > 0) {
                 so.intraOpThreads(options.threads());
-            } else {
+            } else if (shared) {
                 so.useSharedThreadPool();
+            } else {
+                so.intraOpThreads(fairShare());
             }
             if (cuda) {
                 CudaLibraries.extract(options.deviceId());
                 so.appendCuda(options.deviceId(), options.memoryLimitBytes());
             }
             return OrtSession.create(options.model(), so);
+        } catch (OrtStatusException e) {
+            if (shared && e.ortMessage().contains("GlobalThreadPools")) {
+                // the process's OrtEnv was created first by someone else (the official API)
+                sharedPoolMissing = true;
+                LOG.log(System.Logger.Level.WARNING, "ONNX Runtime environment has no global thread pool (it was "
+                        + "created outside eft-onnx); sources without threads(n) get cores / live sources threads each");
+                return createSession(cuda);
+            }
+            throw e;
         }
+    }
+
+    /** Threads for a source when the shared pool is missing: the cores divided among live sources. */
+    private static int fairShare() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / (LIVE_SOURCES.get() + 1));
     }
 
     /**
@@ -330,6 +361,7 @@ public final class OnnxLogitSource implements LogitSource {
                     + " open decoding state(s); close them first");
         }
         closed = true;
+        LIVE_SOURCES.decrementAndGet();
         if (kvInfo != cpuInfo) {
             kvInfo.close();
         }

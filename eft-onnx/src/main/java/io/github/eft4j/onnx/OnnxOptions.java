@@ -11,6 +11,9 @@ import java.util.Objects;
  * three sources stepped in parallel on an 8-core machine use 8 threads, not 24. {@code threads > 0}
  * gives this source its own pool of that many threads ({@code 1}: run on the calling thread,
  * the fastest choice for tiny graphs and for sources stepped in parallel on separate threads).
+ * If the process's ONNX Runtime environment was created before eft-onnx's (by the official Java
+ * API) it has no global pool; then {@code threads == 0} gives each new source
+ * {@code cores / (live sources + 1)} threads of its own, with one warning.
  *
  * <p><b>Provider.</b> With {@link ExecutionProvider#CUDA} the KV cache stays in device memory and
  * logits are copied to host memory. If CUDA cannot be used, a {@link #strict() strict} source fails

@@ -66,6 +66,43 @@ public final class OrtSession extends NativeHandle {
         return outputs;
     }
 
+    /**
+     * Runs the session without a binding ({@code Run}); ORT allocates the outputs on the CPU.
+     *
+     * @param inputNames the input names
+     * @param inputValues the {@code OrtValue} addresses, one per name
+     * @param outputNames the outputs to compute
+     * @param runOptions the run options
+     * @return the output {@code OrtValue} addresses; the caller releases each with
+     *     {@link OrtValues#release(long)}
+     */
+    public long[] run(String[] inputNames, long[] inputValues, String[] outputNames, OrtRunOptions runOptions) {
+        if (inputNames.length != inputValues.length) {
+            throw new IllegalArgumentException("input names " + inputNames.length + " != values " + inputValues.length);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment in = a.allocate(A, inputNames.length);
+            MemorySegment vals = a.allocate(J, inputNames.length);
+            for (int i = 0; i < inputNames.length; i++) {
+                in.setAtIndex(A, i, a.allocateFrom(inputNames[i]));
+                vals.setAtIndex(J, i, inputValues[i]);
+            }
+            MemorySegment out = a.allocate(A, outputNames.length);
+            MemorySegment outVals = a.allocate(J, outputNames.length); // nulls: ORT allocates
+            for (int i = 0; i < outputNames.length; i++) {
+                out.setAtIndex(A, i, a.allocateFrom(outputNames[i]));
+            }
+            OrtApi.call("Run", OrtApi.RUN, ptr(), runOptions.ptr(), in, vals, (long) inputNames.length, out,
+                    (long) outputNames.length, outVals);
+            long[] result = new long[outputNames.length];
+            for (int i = 0; i < result.length; i++) {
+                result[i] = outVals.getAtIndex(J, i);
+            }
+            NativeHandle.countRaw(result.length);
+            return result;
+        }
+    }
+
     private List<TensorInfo> describe(boolean input) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment n = a.allocate(J);
