@@ -9,6 +9,7 @@ import io.github.eft4j.ScoreResult;
 import io.github.eft4j.SpeculativeConfig;
 import io.github.eft4j.SpeculativeStats;
 import io.github.eft4j.TokenTrace;
+import io.github.eft4j.chat.ChatFormat;
 import io.github.eft4j.examples.cli.Eft4jCli.Command;
 import io.github.eft4j.onnx.ExecutionProvider;
 import io.github.eft4j.onnx.ModelFolder;
@@ -138,16 +139,21 @@ final class Commands {
         }
     }
 
-    static String chat(String format, String system, String user) {
-        return ChatPrompts.render(format, system, user);
-    }
-
     static int[] encode(Tokenizer tok, String text) {
         int[] ids = tok.encode(text, EncodeOptions.DEFAULT);
         if (ids.length == 0) {
             throw new UsageException("the prompt encodes to no tokens; give a non-empty --prompt");
         }
         return ids;
+    }
+
+    /** Checks the generation options before any model is loaded, so that usage errors come first. */
+    static void preflight(OptionSpec.Parsed a) {
+        samplingConfig(a);
+        a.integer("max-tokens", 48, 0, 1_000_000);
+        a.longValue("seed", 0);
+        a.integer("threads", 0, 0, 1024);
+        a.outputFile("trace");
     }
 
     static GenerationConfig generationConfig(OptionSpec.Parsed a, Models m, SpeculativeConfig speculative) {
@@ -254,10 +260,12 @@ final class Commands {
             Path dir = a.has("model") ? Path.of(a.string("model", null)) : family().resolve("large-ft");
             String user = a.string("prompt", DEFAULT_QUESTION);
             EFTSpec spec = EFTSpec.of("model", 1.0);
+            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
+            preflight(a);
             try (Models m = new Models(Map.of("model", dir), a, err)) {
-                String text = a.flag("plain") ? a.string("base-prompt", user)
-                        : chat(a.string("chat-format", "qa"), a.string("system", null), user);
-                Prompt prompt = Prompt.of(encode(m.tokenizer(), text));
+                int[] ids = a.flag("plain") ? encode(m.tokenizer(), a.string("base-prompt", user))
+                        : ChatPrompts.encode(m.tokenizer(), fmt, a.string("system", null), user);
+                Prompt prompt = Prompt.of(ids);
                 EftDecoder d = EftDecoder.builder(spec).source("model", m.timed.get("model")).build();
                 runAndReport(d, prompt, generationConfig(a, m, null), m, a, out, err);
             }
@@ -287,7 +295,7 @@ final class Commands {
                     .option("small-ft2", "DIR", "second small fine-tune for --lambda", "<family>/small-ft-hedge")
                     .option("conservative", "P", "conservative filter: only the small-ft top-P nucleus is up-scaled", null)
                     .flag("conservative-keep", "with --conservative: tokens outside keep small-ft's log-prob instead of being removed")
-                    .option("speculative", "K", "speculative decoding drafting with small-ft, adaptive up to K tokens (0 = off)", "0")
+                    .optionalValue("speculative", "K", "speculative decoding: small-ft drafts, adaptively up to K tokens", "off; K = 4 when given alone", "4")
                     .flag("parallel", "step the models in parallel threads")));
         }
 
@@ -322,9 +330,11 @@ final class Commands {
                 throw new UsageException("--conservative-keep needs --conservative P");
             }
             int k = a.integer("speculative", 0, 0, SpeculativeConfig.MAX_DRAFT_LENGTH);
+            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
+            preflight(a);
             try (Models m = new Models(dirs, a, err)) {
                 String user = a.string("prompt", DEFAULT_QUESTION);
-                int[] chatIds = encode(m.tokenizer(), chat(a.string("chat-format", "qa"), a.string("system", null), user));
+                int[] chatIds = ChatPrompts.encode(m.tokenizer(), fmt, a.string("system", null), user);
                 int[] plainIds = encode(m.tokenizer(), a.string("base-prompt", user));
                 Prompt prompt = Prompt.of(plainIds).with(EFTSpec.SMALL_FT, chatIds);
                 if (lambda) {
@@ -381,10 +391,11 @@ final class Commands {
             dirs.put(EFTSpec.LARGE_BASE, dir(a, "large-base", fam.resolve("large-base")));
             dirs.put(EFTSpec.SMALL_FT, dir(a, "small-ft", fam.resolve("small-ft")));
             dirs.put(EFTSpec.SMALL_BASE, dir(a, "small-base", fam.resolve("small-base")));
+            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
             try (Models m = new Models(dirs, a, err)) {
                 Tokenizer tok = m.tokenizer();
                 String user = a.string("prompt", DEFAULT_QUESTION);
-                int[] chatIds = encode(tok, chat(a.string("chat-format", "qa"), a.string("system", null), user));
+                int[] chatIds = ChatPrompts.encode(tok, fmt, a.string("system", null), user);
                 int[] plainIds = encode(tok, a.string("base-prompt", user));
                 int[] cont = tok.encode(a.string("text", " a sheltered port"), EncodeOptions.TEXT_ONLY);
                 if (cont.length == 0) {
@@ -454,7 +465,7 @@ final class Commands {
                 for (String w : words) {
                     String user = "What does \"" + w + "\" mean?";
                     prompts.add(Prompt.of(encode(tok, "The word \"" + w + "\" means"))
-                            .with(EFTSpec.SMALL_FT, encode(tok, chat("qa", null, user))));
+                            .with(EFTSpec.SMALL_FT, ChatPrompts.encode(tok, io.github.eft4j.chat.TemplateChatFormat.QA, null, user)));
                 }
                 EFTSpec spec = EFTSpec.upscale();
                 EftDecoder.Builder b = EftDecoder.builder(spec).vocabSize(tok.vocabSize());

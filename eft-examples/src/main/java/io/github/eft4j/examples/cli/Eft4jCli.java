@@ -1,7 +1,6 @@
 package io.github.eft4j.examples.cli;
 
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,7 +75,7 @@ public final class Eft4jCli {
             debug(e, err);
             err.println("eft4j " + args[0] + ": " + oneLine(e));
             return USAGE;
-        } catch (UncheckedIOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             debug(e, err);
             err.println("eft4j " + args[0] + ": " + oneLine(e));
             return FAILURE;

@@ -14,8 +14,11 @@ import java.util.Map;
  */
 final class OptionSpec {
 
-    /** One option; {@code argName == null} means a flag. */
-    record Opt(String name, String argName, String help, String defaultText) {
+    /**
+     * One option; {@code argName == null} means a flag. {@code implicit != null} makes the value
+     * optional: {@code --name} alone means {@code --name implicit}.
+     */
+    record Opt(String name, String argName, String help, String defaultText, String implicit) {
     }
 
     private final String command;
@@ -31,12 +34,17 @@ final class OptionSpec {
     }
 
     OptionSpec option(String name, String argName, String help, String defaultText) {
-        opts.put(name, new Opt(name, argName, help, defaultText));
+        opts.put(name, new Opt(name, argName, help, defaultText, null));
+        return this;
+    }
+
+    OptionSpec optionalValue(String name, String argName, String help, String defaultText, String implicit) {
+        opts.put(name, new Opt(name, argName, help, defaultText, implicit));
         return this;
     }
 
     OptionSpec flag(String name, String help) {
-        opts.put(name, new Opt(name, null, help, null));
+        opts.put(name, new Opt(name, null, help, null, null));
         return this;
     }
 
@@ -55,7 +63,7 @@ final class OptionSpec {
         sb.append("Usage: eft4j ").append(command).append(" [options]").append(positionalHelp.isEmpty() ? "" : " " + positionalHelp).append('\n');
         sb.append(synopsis).append("\n\nOptions:\n");
         for (Opt o : opts.values()) {
-            String left = "  --" + o.name() + (o.argName() == null ? "" : " " + o.argName());
+            String left = "  --" + o.name() + (o.argName() == null ? "" : o.implicit() != null ? " [" + o.argName() + "]" : " " + o.argName());
             sb.append(String.format(Locale.ROOT, "%-30s %s", left, o.help()));
             if (o.defaultText() != null) {
                 sb.append(" (default: ").append(o.defaultText()).append(')');
@@ -90,6 +98,8 @@ final class OptionSpec {
                     values.put(name, "true");
                 } else if (inline != null) {
                     values.put(name, inline);
+                } else if (o.implicit() != null && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
+                    values.put(name, o.implicit());
                 } else if (i + 1 < args.length) {
                     values.put(name, args[++i]);
                 } else {

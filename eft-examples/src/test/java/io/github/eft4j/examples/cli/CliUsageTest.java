@@ -1,0 +1,87 @@
+package io.github.eft4j.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Usage errors: exit code 2 and a single line on stderr, without loading any model. */
+class CliUsageTest {
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Eft4jCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static void assertOneLineError(Run r, int code, String... fragments) {
+        assertEquals(code, r.code(), r.err());
+        String[] lines = r.err().strip().split("\n");
+        String last = lines[lines.length - 1];
+        for (String f : fragments) {
+            assertTrue(last.contains(f), "expected '" + f + "' in: " + last);
+        }
+        assertTrue(!r.err().contains("\tat "), "no stack trace expected: " + r.err());
+    }
+
+    @Test
+    void helpWorksEverywhere() {
+        Run top = run("--help");
+        assertEquals(0, top.code());
+        assertTrue(top.out().contains("upscale") && top.out().contains("generate") && top.out().contains("score") && top.out().contains("bench"));
+        for (String cmd : new String[] {"generate", "upscale", "score", "bench"}) {
+            Run r = run(cmd, "--help");
+            assertEquals(0, r.code(), cmd);
+            assertTrue(r.out().startsWith("Usage: eft4j " + cmd), r.out());
+            assertTrue(r.out().contains("--help"), r.out());
+        }
+        assertTrue(run("upscale", "--help").out().contains("--speculative [K]"));
+    }
+
+    @Test
+    void noArgumentsIsUsage() {
+        Run r = run();
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Usage: eft4j"));
+    }
+
+    @Test
+    void unknownCommandAndOption() {
+        assertOneLineError(run("frobnicate"), 2, "unknown command 'frobnicate'", "upscale");
+        assertOneLineError(run("upscale", "--bogus", "1"), 2, "unknown option --bogus", "--beta");
+        assertOneLineError(run("upscale", "--beta"), 2, "--beta needs a value");
+        assertOneLineError(run("upscale", "stray"), 2, "unexpected argument 'stray'");
+    }
+
+    @Test
+    void badValuesNameTheOptionAndTheRange() {
+        assertOneLineError(run("upscale", "--top-p", "1.5"), 2, "--top-p must be in (0.0, 1.0]", "1.5");
+        assertOneLineError(run("upscale", "--temperature", "0"), 2, "--temperature", "0");
+        assertOneLineError(run("upscale", "--max-tokens", "-1"), 2, "--max-tokens must be in [0,", "-1");
+        assertOneLineError(run("upscale", "--top-k", "x"), 2, "--top-k expects an integer, got 'x'");
+        assertOneLineError(run("upscale", "--speculative", "99"), 2, "--speculative must be in [0, 64]");
+        assertOneLineError(run("upscale", "--greedy", "--temperature", "0.7"), 2, "--greedy conflicts");
+        assertOneLineError(run("upscale", "--beta", "2", "--lambda", "0.5"), 2, "cannot be combined");
+        assertOneLineError(run("generate", "--chat-format", "klingon", "--model", "."), 2, "unknown format 'klingon'");
+    }
+
+    @Test
+    void missingFoldersAndFilesAreOneLine(@TempDir Path tmp) throws Exception {
+        assertOneLineError(run("generate", "--model", tmp.resolve("nope").toString()), 2, "not found", "nope");
+        Path empty = Files.createDirectory(tmp.resolve("empty"));
+        assertOneLineError(run("generate", "--model", empty.toString()), 2, "no model.onnx in");
+        assertOneLineError(run("upscale", "--large-base", tmp.resolve("x").toString()), 2, "large-base", "not found");
+        assertOneLineError(run("upscale", "--trace", tmp.resolve("no/such/dir/t.jsonl").toString(),
+                "--large-base", empty.toString()), 2);
+    }
+}
