@@ -88,6 +88,7 @@ public final class Eft4jCli {
         m.put("upscale", new Commands.Upscale());
         m.put("score", new Commands.Score());
         m.put("bench", new Commands.Bench());
+        m.put("reproduce", new Reproduce());
         return m;
     }
 
