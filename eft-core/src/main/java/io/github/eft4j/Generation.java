@@ -274,7 +274,7 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
             if (j == k) {
                 int token = pipeline.pick(work, rng);
                 step.checkChosen(byPosition[j], pos, token);
-                going = emit(token, TokenOrigin.BONUS, -1);
+                going = emit(token, k > 0 ? TokenOrigin.BONUS : TokenOrigin.SAMPLED, -1);
                 break;
             }
             int d = hist[pos];
