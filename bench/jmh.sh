@@ -2,7 +2,9 @@
 # Builds eft-examples with the Maven wrapper and runs the JMH benchmarks on its classpath.
 #   bench/jmh.sh                         # every benchmark, short settings, -prof gc
 #   bench/jmh.sh CombineBenchmark -p vocab=32000
-# Extra arguments go to org.openjdk.jmh.Main (they override the defaults below).
+#   JMH_OPTS="-f 1 -wi 5 -i 10 -w 1s -r 1s" bench/jmh.sh CombineBenchmark
+# Arguments go to org.openjdk.jmh.Main after the defaults; JMH_OPTS replaces the run-length
+# defaults (JMH rejects an option given twice).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${JAVA_HOME:-}" ] && [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then
@@ -16,7 +18,8 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 CP="eft-examples/target/classes:$(cat eft-examples/target/classpath.txt)"
 FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 
-# Defaults: 1 fork per parameter set, 3×1 s warm-up, 5×1 s measurement, GC profiler (B/op).
+# Defaults: 1 fork per parameter set, 3×1 s warm-up, 5×1 s measurement; GC profiler for B/op.
+JMH_OPTS="${JMH_OPTS:--f 1 -wi 3 -i 5 -w 1s -r 1s}"
 exec "$JAVA" $FLAGS -cp "$CP" org.openjdk.jmh.Main \
-  -f 1 -wi 3 -i 5 -w 1s -r 1s -prof gc -jvmArgsAppend "$FLAGS" \
+  $JMH_OPTS -prof gc -jvmArgsAppend "$FLAGS" \
   -rf json -rff eft-examples/target/jmh-result.json "${@:-io.github.eft4j.examples.bench}"

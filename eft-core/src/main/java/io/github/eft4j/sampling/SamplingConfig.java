@@ -21,7 +21,7 @@ public record SamplingConfig(boolean greedy, float temperature, int topK, float 
 
     /** Validates every field; messages name the value and the expected range. */
     public SamplingConfig {
-        if (Float.isNaN(temperature) || (!greedy && !(temperature > 0 && Float.isFinite(temperature)))) {
+        if (Float.isNaN(temperature) || (!greedy && !(temperature > 0 && Float.isFinite(temperature) && Float.isFinite(1f / temperature)))) {
             throw new IllegalArgumentException("temperature must be in (0, +inf), got " + temperature
                     + (greedy ? "" : " (use SamplingConfig.greedyDecoding() for temperature 0)"));
         }

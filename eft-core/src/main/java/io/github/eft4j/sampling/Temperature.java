@@ -24,6 +24,10 @@ public final class Temperature implements LogitProcessor {
             throw new IllegalArgumentException("temperature must be in (0, +inf), got " + temperature
                     + " (use greedy decoding instead of temperature 0)");
         }
+        if (!Float.isFinite(1f / temperature)) {
+            throw new IllegalArgumentException("temperature " + temperature + " is too small: 1/temperature overflows float;"
+                    + " expected at least " + Float.MIN_NORMAL + " (use greedy decoding for the limit 0)");
+        }
         this.temperature = temperature;
         this.inverse = 1f / temperature;
     }

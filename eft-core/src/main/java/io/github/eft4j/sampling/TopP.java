@@ -64,7 +64,7 @@ public final class TopP implements LogitProcessor {
         if (!Float.isFinite(lse)) {
             throw new IllegalArgumentException("top-p needs at least one finite score and no NaN; log-sum-exp is " + lse);
         }
-        int size = Selection.nucleus(scores, vocabSize, lse, p, keys);
+        int size = Selection.nucleus(kernels, scores, vocabSize, lse, p, saved, keys);
         Selection.keepOnly(scores, vocabSize, keys, size, saved);
     }
 }

@@ -307,6 +307,52 @@ class SamplingTest {
         assertTrue(pValue > ALPHA, what + ": chi-square p-value " + pValue + " <= " + ALPHA + " over " + k + " categories");
     }
 
+    @ParameterizedTest(name = "V={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {32000, 32001, 65024, 128256})
+    void pipelineMatchesFloat64AtRealVocabularySizes(int v) {
+        SamplingConfig config = SamplingConfig.sampling().withTemperature(2.5f).withTopK(5000).withTopP(0.9f)
+                .withMinP(0.001f).withRepetitionPenalty(1.2f);
+        float[] logits = Reference.logits(v, v);
+        int[] history = {0, 17, 17, v - 1, v / 2};
+        double[] ref = referenceProcess(logits, config, history);
+        float[] row = logits.clone();
+        new SamplingPipeline(config, v).process(row, history, history.length);
+
+        // where float32 and float64 may disagree: a token whose top-p mass-before or min-p ratio
+        // lies within rounding of the cut
+        double[] tempered = Reference.toDouble(logits, v);
+        for (int t : new HashSet<>(Arrays.stream(history).boxed().toList())) {
+            tempered[t] = tempered[t] < 0 ? tempered[t] * 1.2 : tempered[t] / 1.2;
+        }
+        for (int j = 0; j < v; j++) {
+            tempered[j] /= 2.5;
+        }
+        double[] sorted = tempered.clone();
+        Arrays.sort(sorted);
+        double thr = sorted[v - 5000];
+        for (int j = 0; j < v; j++) {
+            tempered[j] = tempered[j] < thr ? Double.NEGATIVE_INFINITY : tempered[j];
+        }
+        double[] before = Reference.massBefore(tempered);
+        int kept = 0;
+        int boundary = 0;
+        for (int j = 0; j < v; j++) {
+            boolean refKept = ref[j] != Double.NEGATIVE_INFINITY;
+            boolean gotKept = row[j] != NEG_INF;
+            if (refKept != gotKept) {
+                boolean nearTopP = Math.abs(before[j] - 0.9) < 1e-5;
+                double ratio = Math.exp(tempered[j] - Arrays.stream(tempered).max().orElseThrow());
+                boolean nearMinP = Math.abs(ratio / 0.001 - 1) < 1e-4;
+                assertTrue(nearTopP || nearMinP, "V=" + v + ": token " + j + " kept=" + gotKept + " but float64 says " + refKept);
+                boundary++;
+            } else if (refKept) {
+                assertEquals(ref[j], row[j], 1e-4 * Math.max(1, Math.abs(ref[j])), "V=" + v + ": token " + j);
+                kept++;
+            }
+        }
+        assertTrue(kept > 10 && boundary <= 2, "kept " + kept + ", boundary disagreements " + boundary);
+    }
+
     @Test
     void categoricalSamplerFitsALargeVocabulary() {
         int v = 32000;

@@ -143,6 +143,17 @@ public final class PanamaKernels implements VectorKernels {
     }
 
     @Override
+    public void expInto(float[] src, float shift, float[] dst, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector.fromArray(S, src, j).sub(shift).lanewise(VectorOperators.EXP).intoArray(dst, j);
+        }
+        for (; j < n; j++) {
+            dst[j] = (float) Math.exp(src[j] - shift);
+        }
+    }
+
+    @Override
     public void scale(float[] x, int n, float factor) {
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += L) {

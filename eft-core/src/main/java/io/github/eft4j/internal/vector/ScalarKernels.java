@@ -80,6 +80,13 @@ public final class ScalarKernels implements VectorKernels {
     }
 
     @Override
+    public void expInto(float[] src, float shift, float[] dst, int n) {
+        for (int j = 0; j < n; j++) {
+            dst[j] = (float) Math.exp(src[j] - shift);
+        }
+    }
+
+    @Override
     public void scale(float[] x, int n, float factor) {
         for (int j = 0; j < n; j++) {
             x[j] *= factor;

@@ -68,30 +68,38 @@ public final class Selection {
     /**
      * Finds the top-p nucleus of a row of scores with {@code p_j = exp(scores[j] − lse)}.
      *
+     * @param kernels the kernels that compute the probabilities (one vector pass)
      * @param scores the row (log-probabilities up to the shift {@code lse}); not modified
      * @param n the number of entries
      * @param lse the log-sum-exp of the row, finite
      * @param topP the nucleus mass, in {@code (0, 1]}
+     * @param probs a work buffer at least {@code n} long (receives the probabilities)
      * @param keys a work buffer at least {@code n} long; on return {@code keys[0, size)} hold the
      *     nucleus (see {@link #tokenOf}), in no particular order
      * @return the size of the nucleus, at least 1 ({@code topP = 1}: every token that is not
      *     {@code -inf})
      */
-    public static int nucleus(float[] scores, int n, float lse, float topP, long[] keys) {
-        // llama2.c's cut: tokens below (1 - p) / (n - 1) hold less than 1 - p together, so the
-        // nucleus lies among the others; it usually leaves a few hundred candidates of 128256.
-        float logCut = Float.NEGATIVE_INFINITY;
-        if (n > 1 && topP < 1) {
-            logCut = lse + (float) Math.log((1 - topP) / (n - 1)) - 1e-3f;   // margin for rounding
-        }
+    public static int nucleus(VectorKernels kernels, float[] scores, int n, float lse, float topP, float[] probs, long[] keys) {
         int m = 0;
+        if (topP >= 1) {
+            for (int j = 0; j < n; j++) {
+                if (scores[j] != Float.NEGATIVE_INFINITY) {
+                    keys[m++] = key((float) Math.exp(scores[j] - lse), j);
+                }
+            }
+            return m;
+        }
+        kernels.expInto(scores, lse, probs, n);
+        // llama2.c's cut: tokens below (1 - p) / (n - 1) hold less than 1 - p together, so the
+        // nucleus lies among the others; it usually leaves a small part of the vocabulary.
+        float cut = n > 1 ? (1 - topP) / (n - 1) * 0.999f : 0f;     // margin for rounding
         for (int j = 0; j < n; j++) {
-            float s = scores[j];
-            if (s >= logCut && s != Float.NEGATIVE_INFINITY) {
-                keys[m++] = key((float) Math.exp(s - lse), j);
+            float p = probs[j];
+            if (p >= cut && scores[j] != Float.NEGATIVE_INFINITY) {
+                keys[m++] = key(p, j);
             }
         }
-        return topP >= 1 ? m : topMass(keys, m, topP);
+        return topMass(keys, m, topP);
     }
 
     /**

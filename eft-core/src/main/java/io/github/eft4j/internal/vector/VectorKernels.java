@@ -90,6 +90,17 @@ public interface VectorKernels {
     void addInto(float[] src, float delta, float[] dst, int n);
 
     /**
+     * Writes {@code dst[j] = exp(src[j] − shift)} (probabilities from log-probabilities when
+     * {@code shift} is the log-sum-exp); {@code -inf} gives 0.
+     *
+     * @param src the source row
+     * @param shift the value subtracted before {@code exp}, finite
+     * @param dst the destination row (may be {@code src})
+     * @param n the number of entries
+     */
+    void expInto(float[] src, float shift, float[] dst, int n);
+
+    /**
      * Multiplies in place: {@code x[j] *= factor}.
      *
      * @param x the row

@@ -146,11 +146,15 @@ class VectorKernelsTest {
         k.scale(s, n, 0.7f);
         float[] m = x.clone();
         k.maskBelow(m, n, 3f);
+        float[] e = new float[n];
+        k.expInto(x, 9f, e, n);
         for (int j = 0; j < n; j++) {
             assertEquals(x[j] + -2.5f, y[j]);
             assertEquals(x[j] + -2.5f, z[j]);
             assertEquals(x[j] * 0.7f, s[j]);
             assertEquals(x[j] < 3f ? Float.NEGATIVE_INFINITY : x[j], m[j]);
+            double ref = Math.exp((double) x[j] - 9.0);
+            assertEquals(ref, e[j], 2e-6 * ref, "exp at " + j);
         }
         assertEquals(firstIndex(x, x[n - 1]), k.indexOf(x, n, x[n - 1]));
         assertEquals(-1, k.indexOf(x, n, 1e30f));
@@ -209,14 +213,16 @@ class VectorKernelsTest {
         }
     }
 
-    @ParameterizedTest(name = "n={0}")
-    @ValueSource(ints = {1, 2, 3, 7, 13, 31, 64, 65, 127, 1000, 4098, 32000, 128256})
-    void nucleusMatchesFloat64Sort(int n) {
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("implsAndSizes")
+    void nucleusMatchesFloat64Sort(String name, int n) {
+        VectorKernels k = impl(name);
+        float[] probs = new float[n];
         float[] x = Reference.mask(Reference.logits(n, 61 + n), 0.1, 6);
         float lse = (float) Reference.logSumExp(x, n);
         long[] keys = new long[n];
         for (float p : new float[] {0.05f, 0.5f, 0.9f, 0.99f, 1f}) {
-            int size = Selection.nucleus(x, n, lse, p, keys);
+            int size = Selection.nucleus(k, x, n, lse, p, probs, keys);
             double[] before = Reference.massBefore(Reference.toDouble(x, n));
             boolean[] got = new boolean[n];
             for (int t = 0; t < size; t++) {
@@ -238,7 +244,7 @@ class VectorKernelsTest {
         float[] x = {0f, 1f, 1f, 1f, 0f};
         long[] keys = new long[5];
         float lse = (float) Reference.logSumExp(x, 5);
-        int size = Selection.nucleus(x, 5, lse, 0.5f, keys);
+        int size = Selection.nucleus(VectorizationProvider.scalar(), x, 5, lse, 0.5f, new float[5], keys);
         int[] got = Arrays.stream(keys, 0, size).mapToInt(Selection::tokenOf).sorted().toArray();
         // three equal tokens of p=0.30 each: two are needed to reach 0.5, the lower ids win
         assertEquals("[1, 2]", Arrays.toString(got));
@@ -271,6 +277,9 @@ class VectorKernelsTest {
         }
         assertEquals("scalar", VectorizationProvider.choose("scalar").name());
         assertEquals(VectorizationProvider.kernels().name(), VectorizationProvider.choose("bogus").name());
+        // forcing panama where it is unavailable warns and falls back instead of failing the application
+        assertEquals(VectorizationProvider.panama().map(VectorKernels::name).orElse("scalar"),
+                VectorizationProvider.choose("panama").name());
     }
 
     @Test
