@@ -23,7 +23,8 @@ import java.util.Map;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp ... io.github.eft4j.examples.bench.SpeculativeBenchmark \
- *      [--factory CLASS] [--tokens 128] [--rounds 3] [--draft 8 | --fixed K] [--modes greedy,0.7] [...factory options]
+ *      [--factory CLASS] [--tokens 128] [--rounds 3] [--draft 8 | --fixed K] [--modes greedy,0.7]
+ *      [--parallel THREADS] [...factory options]
  * </pre>
  *
  * Each scenario and mode: one warm-up generation of each kind, then {@code --rounds} rounds that
@@ -58,7 +59,10 @@ public final class SpeculativeBenchmark {
         out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch")
                 + ", JDK " + Runtime.version());
         out.println("sources: " + factory.describe(o));
-        out.println("speculative: " + spec + "; " + tokens + " new tokens per prompt; median of " + rounds + " rounds");
+        int threads = Integer.parseInt(o.getOrDefault("parallel", "0"));
+        java.util.concurrent.ExecutorService pool = threads > 0 ? java.util.concurrent.Executors.newFixedThreadPool(threads) : null;
+        out.println("speculative: " + spec + "; " + tokens + " new tokens per prompt; median of " + rounds + " rounds"
+                + (pool != null ? "; sources stepped in parallel on " + threads + " threads" : ""));
         out.println();
         out.println("| scenario | mode | plain tok/s | spec tok/s | speedup | acceptance | accepted/block | tokens/block "
                 + "| passes/token plain | passes/token spec | greedy same |");
@@ -74,13 +78,17 @@ public final class SpeculativeBenchmark {
                 for (String mode : o.getOrDefault("modes", "greedy,0.7").split(",")) {
                     SamplingConfig sampling = mode.equals("greedy") ? SamplingConfig.greedyDecoding()
                             : SamplingConfig.sampling().withTemperature(Float.parseFloat(mode));
-                    GenerationConfig plain = GenerationConfig.builder().maxNewTokens(tokens).sampling(sampling).seed(1L).build();
+                    GenerationConfig plain = GenerationConfig.builder().maxNewTokens(tokens).sampling(sampling).seed(1L)
+                            .executor(pool).build();
                     GenerationConfig fast = plain.withSpeculative(spec.withDraftComponent(sc.draftComponent()));
                     out.println(row(sc, mode, decoder, plain, fast, rounds));
                 }
             } finally {
                 sc.onClose().run();
             }
+        }
+        if (pool != null) {
+            pool.shutdown();
         }
     }
 
