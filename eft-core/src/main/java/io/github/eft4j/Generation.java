@@ -39,7 +39,6 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
     private static final double ACCEPTANCE_EMA_WEIGHT = 0.3;
 
     private final String[] names;
-    private final LogitSource[] sources;
     private final DecodingState[] states;
     private final int[] promptLength;
     private final int[] consumed;            // continuation tokens each state has consumed
@@ -80,7 +79,6 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
     Generation(EFTSpec spec, LogitSource[] sources, int vocabSize, int[][] prompts, GenerationConfig config) {
         int n = sources.length;
         this.names = spec.names().toArray(String[]::new);
-        this.sources = sources;
         this.vocabSize = vocabSize;
         this.seed = config.seed() != null ? config.seed() : new SplittableRandom().nextLong();
         this.rng = new SplittableRandom(seed);
@@ -129,13 +127,19 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
         this.passes = new long[n];
         this.states = new DecodingState[n];
         this.parallel = config.executor() == null ? null : new ParallelSteps(config.executor(), n, this::advance);
+        for (int i = 0; i < n; i++) {
+            promptLength[i] = prompts[i].length;
+            passes[i] = 1;
+        }
         try {
-            for (int i = 0; i < n; i++) {
-                states[i] = sources[i].open(prompts[i]);
-                promptLength[i] = prompts[i].length;
-                passes[i]++;
+            if (config.executor() != null) {   // prefills in parallel too
+                new ParallelSteps(config.executor(), n, i -> states[i] = sources[i].open(prompts[i])).runAll(-1);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    states[i] = sources[i].open(prompts[i]);
+                }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             closeStates(e);
             throw e;
         }
@@ -274,7 +278,7 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
             if (j == k) {
                 int token = pipeline.pick(work, rng);
                 step.checkChosen(byPosition[j], pos, token);
-                going = emit(token, TokenOrigin.BONUS, -1);
+                going = emit(token, k > 0 ? TokenOrigin.BONUS : TokenOrigin.SAMPLED, -1);
                 break;
             }
             int d = hist[pos];

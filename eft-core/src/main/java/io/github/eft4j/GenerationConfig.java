@@ -26,7 +26,8 @@ import java.util.concurrent.Executor;
  * @param stopTokens token ids that end the generation; the stop token is the last token of the
  *     result (as in Hugging Face {@code generate()})
  * @param stopSequences strings that end the generation once the decoded continuation contains
- *     one; the token that completed it is the last token of the result
+ *     one; the token that completed it is the last token of the result (the whole continuation
+ *     is decoded after every token, since byte-level tokens may only form characters together)
  * @param detokenizer decodes the continuation for {@code stopSequences}; required when there are
  *     any, else may be {@code null}
  * @param seed the random seed, or {@code null} for a fresh one (reported in
@@ -36,7 +37,10 @@ import java.util.concurrent.Executor;
  * @param schedule per-step coefficients, or {@code null} for the spec's defaults
  * @param trace whether to record a {@link TokenTrace} per token
  * @param executor an executor to step the sources in parallel, or {@code null} to step them on
- *     the calling thread; the result is the same either way
+ *     the calling thread; the result is the same either way. The calling thread steps one
+ *     source itself and waits for the others, so the executor must not need the calling thread
+ *     to make progress (no single-thread executor the caller runs on); what the executor
+ *     allocates per task is the only allocation of a parallel step
  * @param speculative speculative decoding, or {@code null} for plain EFT decoding
  */
 public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokens, List<String> stopSequences,

@@ -117,6 +117,7 @@ final class LinearEFTCombiner implements EFTCombiner {
         validate(logits, coefficients, out);
         int n = vocabSize;
         boolean anyActive = false;
+        // lse_i = max_i + log Σ exp(x_i − max_i); the max pass also catches NaN and +inf
         for (int i = 0; i < count; i++) {
             float m = kernels.max(logits[i], n);
             if (Float.isNaN(m)) {
@@ -141,6 +142,7 @@ final class LinearEFTCombiner implements EFTCombiner {
         if (!anyActive) {
             throw new IllegalArgumentException("every coefficient is 0; expected at least one nonzero coefficient");
         }
+        // s[y] = Σ_{c_i ≠ 0} c_i·(x_i[y] − lse_i), masked where any such x_i[y] is -inf; m = max_y s[y]
         float m = kernels.combine(logits, coefficients, lseWork, count, out, n);
         if (m == Float.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("combined score overflowed to +inf; coefficients " + java.util.Arrays.toString(coefficients)
@@ -153,6 +155,7 @@ final class LinearEFTCombiner implements EFTCombiner {
             throw new IllegalArgumentException("every token is masked (-inf) after combining: each token is -inf in some "
                     + "component with a nonzero coefficient");
         }
+        // out[y] = s[y] − log Σ exp(s)
         kernels.add(out, n, -(m + (float) Math.log(kernels.sumExp(out, n, m))));
         System.arraycopy(lseWork, 0, lse, 0, count);
         System.arraycopy(logits, 0, last, 0, count);

@@ -103,6 +103,14 @@ class EftDecoderTest {
         assertEquals(text.indexOf(stop) + stop.length(), got.length());
         assertArrayEquals(ReferenceEft.generate(EFTSpec.upscale(), s, V, new int[][] {{1, 2}, {1, 2}, {1, 2}}, cfg).tokens(),
                 got.tokens());
+        // Speculative blocks stop at the same token (greedy: the same sequence).
+        String greedyText = letters.decode(decoder.generate(Prompt.of(1, 2), GenerationConfig.greedy(30)).tokens());
+        GenerationConfig greedyStop = GenerationConfig.builder().maxNewTokens(30).stopSequences(letters, greedyText.substring(6, 8))
+                .build();
+        GenerationResult plain = decoder.generate(Prompt.of(1, 2), greedyStop);
+        GenerationResult spec = decoder.generate(Prompt.of(1, 2), greedyStop.withSpeculative(SpeculativeConfig.fixed(4)));
+        assertEquals(FinishReason.STOP_SEQUENCE, spec.finishReason());
+        assertArrayEquals(plain.tokens(), spec.tokens());
     }
 
     @Test
@@ -134,10 +142,17 @@ class EftDecoderTest {
         for (int i = 0; i < 6; i++) {
             prompts.add(Prompt.of(Sources.randomPrompt(r, V, 7)).with(EFTSpec.SMALL_FT, Sources.randomPrompt(r, V, 7)));
         }
+        // The default openBatch (one state per sequence) through wrappers that do not override it.
+        EftDecoder viaDefault = EftDecoder.builder(EFTSpec.upscale()).source(EFTSpec.LARGE_BASE, new NaNSource(s[0], -100))
+                .source(EFTSpec.SMALL_FT, new NaNSource(s[1], -100)).source(EFTSpec.SMALL_BASE, new NaNSource(s[2], -100)).build();
         for (SamplingConfig sc : SAMPLING) {
             GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(25).seed(100L).sampling(sc).stopTokens(5, 6)
                     .trace(true).build();
             List<GenerationResult> batch = decoder.generateBatch(prompts, cfg);
+            List<GenerationResult> batchDefault = viaDefault.generateBatch(prompts, cfg);
+            for (int i = 0; i < prompts.size(); i++) {
+                assertArrayEquals(batch.get(i).tokens(), batchDefault.get(i).tokens());
+            }
             for (int i = 0; i < prompts.size(); i++) {
                 GenerationResult one = decoder.generate(prompts.get(i), cfg.withSeed(100L + i));
                 assertArrayEquals(one.tokens(), batch.get(i).tokens(), "sequence " + i + " with " + sc);

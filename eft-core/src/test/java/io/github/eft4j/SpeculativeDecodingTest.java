@@ -95,6 +95,20 @@ class SpeculativeDecodingTest {
     }
 
     @Test
+    void aSingleComponentDraftingForItselfIsAlwaysAccepted() {
+        EFTSpec solo = EFTSpec.of("solo", 1.0);
+        EftDecoder decoder = Sources.decoder(solo, new SyntheticLogitSource[] {SyntheticLogitSource.builder("solo-src", 30).build()});
+        GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(25).build();
+        SpeculativeConfig self = SpeculativeConfig.fixed(3).withDraftComponent("solo");
+        assertArrayEquals(decoder.generate(Prompt.of(1), greedy).tokens(),
+                decoder.generate(Prompt.of(1), greedy.withSpeculative(self)).tokens());
+        GenerationResult r = decoder.generate(Prompt.of(1), greedy.toBuilder().sampling(SamplingConfig.sampling()).seed(2L)
+                .speculative(self).build());
+        assertEquals(1.0, r.speculative().acceptanceRate());
+        assertEquals(25, r.length());
+    }
+
+    @Test
     void adaptiveDraftLengthStaysInBoundsAndFollowsAcceptance() {
         for (int min = 1; min <= 3; min++) {
             for (int max = min; max <= 10; max++) {

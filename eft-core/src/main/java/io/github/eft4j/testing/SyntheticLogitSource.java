@@ -324,6 +324,7 @@ public final class SyntheticLogitSource implements LogitSource {
     /** N sequences, one counted forward pass per batched append. */
     private final class Batch implements BatchDecodingState {
         private final State[] seqs;
+        private final int[] one = new int[1];
         private boolean batchClosed;
 
         Batch(int[][] prompts) {
@@ -378,7 +379,6 @@ public final class SyntheticLogitSource implements LogitSource {
                     throw new IllegalArgumentException("token id " + ids[i] + " for sequence " + i + " is out of range [0, " + vocabSize + ")");
                 }
             }
-            int[] one = new int[1];
             for (int i = 0; i < ids.length; i++) {
                 one[0] = ids[i];
                 seqs[i].appendUncounted(one);

@@ -23,7 +23,8 @@ import java.util.Map;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp ... io.github.eft4j.examples.bench.SpeculativeBenchmark \
- *      [--factory CLASS] [--tokens 128] [--rounds 3] [--draft 8 | --fixed K] [--modes greedy,0.7] [...factory options]
+ *      [--factory CLASS] [--tokens 128] [--rounds 3] [--draft 8 | --fixed K] [--modes greedy,0.7]
+ *      [--parallel THREADS] [...factory options]
  * </pre>
  *
  * Each scenario and mode: one warm-up generation of each kind, then {@code --rounds} rounds that
@@ -42,7 +43,11 @@ public final class SpeculativeBenchmark {
      * @throws Exception if the factory cannot be created
      */
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = parse(args);
+        run(parse(args), System.out);
+    }
+
+    /** Runs the benchmark with parsed options, printing to {@code out}. */
+    static void run(Map<String, String> o, java.io.PrintStream out) throws Exception {
         BenchmarkSources factory = (BenchmarkSources) Class
                 .forName(o.getOrDefault("factory", SyntheticBenchmarkSources.class.getName()))
                 .getDeclaredConstructor().newInstance();
@@ -50,15 +55,18 @@ public final class SpeculativeBenchmark {
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "3"));
         SpeculativeConfig spec = o.containsKey("fixed") ? SpeculativeConfig.fixed(Integer.parseInt(o.get("fixed")))
                 : SpeculativeConfig.adaptive(Integer.parseInt(o.getOrDefault("draft", "8")));
-        System.out.println("# Speculative EFT benchmark");
-        System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch")
+        out.println("# Speculative EFT benchmark");
+        out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch")
                 + ", JDK " + Runtime.version());
-        System.out.println("sources: " + factory.describe(o));
-        System.out.println("speculative: " + spec + "; " + tokens + " new tokens per prompt; median of " + rounds + " rounds");
-        System.out.println();
-        System.out.println("| scenario | mode | plain tok/s | spec tok/s | speedup | acceptance | accepted/block | tokens/block "
+        out.println("sources: " + factory.describe(o));
+        int threads = Integer.parseInt(o.getOrDefault("parallel", "0"));
+        java.util.concurrent.ExecutorService pool = threads > 0 ? java.util.concurrent.Executors.newFixedThreadPool(threads) : null;
+        out.println("speculative: " + spec + "; " + tokens + " new tokens per prompt; median of " + rounds + " rounds"
+                + (pool != null ? "; sources stepped in parallel on " + threads + " threads" : ""));
+        out.println();
+        out.println("| scenario | mode | plain tok/s | spec tok/s | speedup | acceptance | accepted/block | tokens/block "
                 + "| passes/token plain | passes/token spec | greedy same |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (BenchmarkSources.Scenario sc : factory.scenarios(o)) {
             try {
                 EftDecoder.Builder b = EftDecoder.builder(sc.spec());
@@ -70,13 +78,17 @@ public final class SpeculativeBenchmark {
                 for (String mode : o.getOrDefault("modes", "greedy,0.7").split(",")) {
                     SamplingConfig sampling = mode.equals("greedy") ? SamplingConfig.greedyDecoding()
                             : SamplingConfig.sampling().withTemperature(Float.parseFloat(mode));
-                    GenerationConfig plain = GenerationConfig.builder().maxNewTokens(tokens).sampling(sampling).seed(1L).build();
+                    GenerationConfig plain = GenerationConfig.builder().maxNewTokens(tokens).sampling(sampling).seed(1L)
+                            .executor(pool).build();
                     GenerationConfig fast = plain.withSpeculative(spec.withDraftComponent(sc.draftComponent()));
-                    System.out.println(row(sc, mode, decoder, plain, fast, rounds));
+                    out.println(row(sc, mode, decoder, plain, fast, rounds));
                 }
             } finally {
                 sc.onClose().run();
             }
+        }
+        if (pool != null) {
+            pool.shutdown();
         }
     }
 
@@ -151,7 +163,7 @@ public final class SpeculativeBenchmark {
         return sorted.get(sorted.size() / 2);
     }
 
-    private static Map<String, String> parse(String[] args) {
+    static Map<String, String> parse(String[] args) {
         Map<String, String> o = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--")) {
