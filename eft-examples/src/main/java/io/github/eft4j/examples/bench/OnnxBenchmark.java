@@ -33,7 +33,7 @@ import java.util.Map;
  *      io.github.eft4j.examples.bench.OnnxBenchmark [graphDir]
  * </pre>
  *
- * Run from the repository root. Without {@code graphDir} it writes a tiny (~20K parameters) and a
+ * Run from the repository root. Without {@code graphDir} it writes a micro (overhead-bound), a tiny (~30K parameters) and a
  * medium (~32M parameters) Llama-style graph to {@code eft-examples/target/bench-graphs} with {@code /usr/bin/python3
  * eft-onnx/src/test/python/make_test_graphs.py --bench} (Debian python3-torch and python3-onnx).
  * Both loops use one intra-op thread.
@@ -74,7 +74,7 @@ public final class OnnxBenchmark {
         System.out.println("|---|---|---|---|---|---|---|");
         bench(dir.resolve("micro").resolve("model.onnx"), "micro", 2000, 5);
         bench(dir.resolve("tiny").resolve("model.onnx"), "tiny", 400, 5);
-        bench(dir.resolve("medium").resolve("model.onnx"), "medium", 48, 5);
+        bench(dir.resolve("medium").resolve("model.onnx"), "medium", 64, 6);
     }
 
     private static void generate(Path dir) throws IOException, InterruptedException {
@@ -103,9 +103,15 @@ public final class OnnxBenchmark {
                 eftLoop(eft, prompt, Math.min(n, 32)); // warm-up both
                 ort.loop(prompt, Math.min(n, 32));
                 Run bestEft = null, bestOrt = null;
-                for (int i = 0; i < r; i++) { // alternate, keep each loop's best round (least disturbed)
-                    Run a = eftLoop(eft, prompt, n);
-                    Run b = ort.loop(prompt, n);
+                for (int i = 0; i < r; i++) { // alternate (order swapped every round), keep each best round
+                    Run a, b;
+                    if (i % 2 == 0) {
+                        a = eftLoop(eft, prompt, n);
+                        b = ort.loop(prompt, n);
+                    } else {
+                        b = ort.loop(prompt, n);
+                        a = eftLoop(eft, prompt, n);
+                    }
                     bestEft = bestEft == null || a.cpuNsPerToken < bestEft.cpuNsPerToken ? a : bestEft;
                     bestOrt = bestOrt == null || b.cpuNsPerToken < bestOrt.cpuNsPerToken ? b : bestOrt;
                 }
