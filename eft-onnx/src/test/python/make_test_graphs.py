@@ -332,6 +332,7 @@ def main():
     make_model(Cfg("llama_nopos", position_ids=False), a.out)
     make_model(Cfg("llama_merged", merged=True, logits_to_keep=True), a.out)
     make_model(Cfg("llama_fp16", io_dtype=torch.float16), a.out)
+    make_model(Cfg("llama_bf16", io_dtype=torch.bfloat16), a.out)
     bad_graphs(a.out)
 
 
