@@ -370,8 +370,12 @@ public final class OnnxLogitSource implements LogitSource {
         arena.close();
     }
 
-    /** The C API version string, for diagnostics. */
-    static String ortVersion() {
+    /**
+     * Returns the version of the loaded ONNX Runtime library.
+     *
+     * @return for example {@code "1.29.0"}
+     */
+    public static String runtimeVersion() {
         return OrtApi.version();
     }
 }
