@@ -1,0 +1,202 @@
+package io.github.eft4j.onnx;
+
+import io.github.eft4j.DecodingState;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * One sequence decoded by an {@link OnnxLogitSource}. The KV cache stays in the provider's memory;
+ * logits are read in place from the host tensor ORT wrote (float16/bfloat16 logits are converted
+ * into a preallocated float32 buffer).
+ *
+ * <p><b>Rollback.</b> {@link #truncate(int)} does not copy the KV cache: it sets the attention
+ * mask to 0 at the rolled-back columns (the graph then ignores them, and position ids keep
+ * counting real tokens) and either re-exposes a logits row it already has (when the new last
+ * token was among the last appended ones: the speculative-decoding case) or re-runs that one
+ * token. The dead columns stay in the cache until they outnumber the live ones, or the physical
+ * length would pass the model's maximum positions; then the state recomputes its cache from the
+ * kept tokens. This relies on the graph honouring {@code attention_mask} for every key column,
+ * which HF exports do.
+ */
+public final class OnnxDecodingState implements DecodingState {
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
+
+    private final OnnxLogitSource src;
+    private final KvStepper step;
+    private int[] tokens = new int[64];
+    private int[] column = new int[64]; // KV column of each kept token
+    private int length;
+    private int rows;
+    private int rowBase;
+    private boolean closed;
+
+    OnnxDecodingState(OnnxLogitSource src, int[] prompt) {
+        this.src = src;
+        this.step = new KvStepper(src, 1);
+        try {
+            prefill(prompt, prompt.length);
+        } catch (RuntimeException e) {
+            step.close();
+            throw e;
+        }
+    }
+
+    private void prefill(int[] prompt, int n) {
+        step.reset();
+        step.ensureTokens(n);
+        step.ensureColumns(2 * n + 16); // headroom: the mask does not grow during the next n steps
+        for (int j = 0; j < n; j++) {
+            step.ids.setAtIndex(I64, j, prompt[j]);
+            step.pos.setAtIndex(I64, j, j);
+            step.mask(0, j, 1);
+        }
+        step.run(n, 1);
+        grow(n);
+        if (prompt != tokens) {
+            System.arraycopy(prompt, 0, tokens, 0, n);
+        }
+        for (int j = 0; j < n; j++) {
+            column[j] = j;
+        }
+        length = n;
+        rows = 1;
+        rowBase = 0;
+    }
+
+    private void grow(int n) {
+        if (n > tokens.length) {
+            int cap = Math.max(n, tokens.length * 2);
+            tokens = Arrays.copyOf(tokens, cap);
+            column = Arrays.copyOf(column, cap);
+        }
+    }
+
+    @Override
+    public int vocabSize() {
+        return src.vocabSize();
+    }
+
+    @Override
+    public int length() {
+        ensureOpen();
+        return length;
+    }
+
+    @Override
+    public int logitRows() {
+        ensureOpen();
+        return rows;
+    }
+
+    @Override
+    public MemorySegment logits(int row) {
+        ensureOpen();
+        if (row < 0 || row >= rows) {
+            throw new IndexOutOfBoundsException("row " + row + " out of range [0, " + rows + ")");
+        }
+        return step.row(0, rowBase + row);
+    }
+
+    @Override
+    public void append(int... newTokens) {
+        ensureOpen();
+        if (newTokens == null || newTokens.length == 0) {
+            throw new IllegalArgumentException("append: expected at least one token, got "
+                    + (newTokens == null ? "null" : "0"));
+        }
+        src.checkIds(newTokens, "append");
+        int k = newTokens.length;
+        src.checkLength(length + k);
+        if (needsCompaction(length, k)) {
+            prefill(tokens, length); // compact: drop rolled-back columns
+        }
+        run(newTokens, k);
+    }
+
+    private void run(int[] newTokens, int k) {
+        int c0 = step.columns();
+        step.ensureTokens(k);
+        step.ensureColumns(c0 + k);
+        for (int j = 0; j < k; j++) {
+            step.ids.setAtIndex(I64, j, newTokens[j]);
+            step.pos.setAtIndex(I64, j, length + j);
+            step.mask(0, c0 + j, 1);
+        }
+        step.run(k, k);
+        grow(length + k);
+        for (int j = 0; j < k; j++) {
+            tokens[length + j] = newTokens[j];
+            column[length + j] = c0 + j;
+        }
+        length += k;
+        rows = k;
+        rowBase = 0;
+    }
+
+    @Override
+    public void truncate(int newLength) {
+        ensureOpen();
+        if (newLength < 1 || newLength > length) {
+            throw new IllegalArgumentException("truncate: length " + newLength + " out of range [1, " + length + "]");
+        }
+        int firstOfLastRun = length - rows; // token index that produced logits row 0
+        if (newLength - 1 >= firstOfLastRun) {
+            // the next-token row after the prefix is already there: only hide the dropped columns
+            for (int j = newLength; j < length; j++) {
+                step.mask(0, column[j], 0);
+            }
+            rowBase += newLength - 1 - firstOfLastRun;
+            rows = 1;
+            length = newLength;
+            return;
+        }
+        if (needsCompaction(newLength, 1)) {
+            prefill(tokens, newLength);
+            return;
+        }
+        for (int j = newLength - 1; j < length; j++) {
+            step.mask(0, column[j], 0);
+        }
+        length = newLength - 1;
+        run(new int[] {tokens[newLength - 1]}, 1);
+    }
+
+    /**
+     * Whether to recompute the cache from the kept tokens before adding {@code k} columns: when
+     * rolled-back columns outnumber live ones (and 16), or the physical length would pass the
+     * model's maximum positions.
+     */
+    private boolean needsCompaction(int live, int k) {
+        int dead = step.columns() - live;
+        return dead > Math.max(live, 16) || step.columns() + k > src.maxColumns();
+    }
+
+    /**
+     * Asks ORT to abandon this state's run in progress (or its next run) from any thread; the
+     * interrupted call throws {@link java.util.concurrent.CancellationException} and leaves the
+     * state as it was before that call.
+     */
+    public void cancel() {
+        ensureOpen();
+        step.cancel();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("decoding state of " + src.name() + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            try {
+                step.close();
+            } finally {
+                src.unregister();
+            }
+        }
+    }
+}

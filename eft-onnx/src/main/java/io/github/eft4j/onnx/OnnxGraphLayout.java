@@ -1,0 +1,212 @@
+package io.github.eft4j.onnx;
+
+import io.github.eft4j.EftException;
+import io.github.eft4j.onnx.internal.OrtApi;
+import io.github.eft4j.onnx.internal.TensorInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The decoder layout discovered from a session's inputs and outputs (not from a model family).
+ *
+ * <p>Supported: Hugging Face optimum's decoder layout, {@code input_ids [b, s]},
+ * {@code attention_mask [b, past+s]}, optional {@code position_ids [b, s]},
+ * {@code past_key_values.{i}.key|value [b, kv_heads, past, head_dim]} to {@code logits [b, s, vocab]}
+ * and {@code present.{i}.key|value [b, kv_heads, past+s, head_dim]}; optional
+ * {@code use_cache_branch} (merged decoders) and {@code num_logits_to_keep}. Element types of
+ * logits and KV: float32, float16 or bfloat16.
+ *
+ * @param hasPositionIds whether {@code position_ids} is an input
+ * @param hasUseCacheBranch whether {@code use_cache_branch} is an input (merged decoder)
+ * @param hasNumLogitsToKeep whether {@code num_logits_to_keep} is an input
+ * @param layers number of layers (past/present pairs)
+ * @param kvHeads KV heads (fixed dimension 1 of every past tensor)
+ * @param headDim head dimension (fixed dimension 3 of every past tensor)
+ * @param kvElementType ONNX element type of the KV tensors
+ * @param logitsElementType ONNX element type of {@code logits}
+ * @param vocabSize the logits row length
+ */
+public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch, boolean hasNumLogitsToKeep,
+        int layers, int kvHeads, int headDim, int kvElementType, int logitsElementType, int vocabSize) {
+
+    private static final Pattern PAST = Pattern.compile("past_key_values\\.(\\d+)\\.(key|value)");
+    private static final Pattern PRESENT = Pattern.compile("present\\.(\\d+)\\.(key|value)");
+    private static final String EXPECTED = "expected inputs input_ids, attention_mask, [position_ids], "
+            + "past_key_values.{i}.key|value, [use_cache_branch], [num_logits_to_keep] and outputs logits, "
+            + "present.{i}.key|value (HF optimum decoder layout)";
+
+    /**
+     * Validates the layout.
+     *
+     * @throws IllegalArgumentException if a size is not positive
+     */
+    public OnnxGraphLayout {
+        if (layers <= 0 || kvHeads <= 0 || headDim <= 0 || vocabSize <= 0) {
+            throw new IllegalArgumentException("layers " + layers + ", kvHeads " + kvHeads + ", headDim " + headDim
+                    + ", vocabSize " + vocabSize + ": expected all > 0");
+        }
+    }
+
+    /**
+     * Returns the name of past input {@code i} in the order key0, value0, key1, ...
+     *
+     * @param i in {@code [0, 2 * layers)}
+     * @return e.g. {@code past_key_values.3.value}
+     */
+    public String pastName(int i) {
+        return "past_key_values." + (i / 2) + (i % 2 == 0 ? ".key" : ".value");
+    }
+
+    /**
+     * Returns the name of present output {@code i} in the order key0, value0, key1, ...
+     *
+     * @param i in {@code [0, 2 * layers)}
+     * @return e.g. {@code present.3.value}
+     */
+    public String presentName(int i) {
+        return "present." + (i / 2) + (i % 2 == 0 ? ".key" : ".value");
+    }
+
+    /**
+     * Discovers the layout from a session's inputs and outputs.
+     *
+     * @param inputs the session inputs
+     * @param outputs the session outputs
+     * @param config the optional {@code config.json} fields (vocabulary size if logits are dynamic)
+     * @return the layout
+     * @throws EftException naming what was found and what was expected, if the graph does not fit
+     */
+    public static OnnxGraphLayout discover(List<TensorInfo> inputs, List<TensorInfo> outputs, OnnxModelConfig config) {
+        String found = "found inputs " + inputs + " and outputs " + outputs;
+        TensorInfo ids = null, mask = null, pos = null, branch = null, keep = null;
+        Map<Integer, TensorInfo[]> past = new TreeMap<>();
+        for (TensorInfo t : inputs) {
+            Matcher m = PAST.matcher(t.name());
+            if (m.matches()) {
+                past.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new TensorInfo[2])[m.group(2).equals("key") ? 0 : 1] = t;
+                continue;
+            }
+            switch (t.name()) {
+                case "input_ids" -> ids = t;
+                case "attention_mask" -> mask = t;
+                case "position_ids" -> pos = t;
+                case "use_cache_branch" -> branch = t;
+                case "num_logits_to_keep" -> keep = t;
+                default -> throw new EftException("unsupported graph input '" + t.name() + "': " + EXPECTED + "; " + found);
+            }
+        }
+        TensorInfo logits = null;
+        Map<Integer, TensorInfo[]> present = new TreeMap<>();
+        for (TensorInfo t : outputs) {
+            Matcher m = PRESENT.matcher(t.name());
+            if (m.matches()) {
+                present.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new TensorInfo[2])[m.group(2).equals("key") ? 0 : 1] = t;
+            } else if (t.name().equals("logits")) {
+                logits = t;
+            }
+        }
+        if (ids == null || mask == null || logits == null) {
+            throw new EftException("graph lacks " + (ids == null ? "input input_ids" : mask == null
+                    ? "input attention_mask" : "output logits") + ": " + EXPECTED + "; " + found);
+        }
+        requireType(ids, OrtApi.INT64, found);
+        requireType(mask, OrtApi.INT64, found);
+        if (pos != null) {
+            requireType(pos, OrtApi.INT64, found);
+        }
+        if (branch != null) {
+            requireType(branch, OrtApi.BOOL, found);
+        }
+        if (keep != null) {
+            requireType(keep, OrtApi.INT64, found);
+        }
+        if (past.isEmpty()) {
+            throw new EftException("graph has no past_key_values.{i}.key|value inputs (a decoder without KV cache "
+                    + "is not supported): " + EXPECTED + "; " + found);
+        }
+        int layers = past.size();
+        List<TensorInfo> kv = new ArrayList<>();
+        for (int i = 0; i < layers; i++) {
+            TensorInfo[] p = past.get(i);
+            TensorInfo[] q = present.get(i);
+            for (int j = 0; j < 2; j++) {
+                String kind = j == 0 ? "key" : "value";
+                if (p == null || p[j] == null) {
+                    throw new EftException("past/present do not pair up: past_key_values." + i + "." + kind
+                            + " is missing (past layers found: " + past.keySet() + "); " + found);
+                }
+                if (q == null || q[j] == null) {
+                    throw new EftException("past/present do not pair up: past_key_values." + i + "." + kind
+                            + " has no output present." + i + "." + kind + " (present layers found: "
+                            + present.keySet() + "); " + found);
+                }
+                kv.add(p[j]);
+                kv.add(q[j]);
+            }
+        }
+        if (present.size() != layers) {
+            throw new EftException("past/present do not pair up: " + layers + " past layers " + past.keySet()
+                    + " but present layers " + present.keySet() + "; " + found);
+        }
+        int kvType = kv.get(0).elementType();
+        long kvHeads = -1, headDim = -1;
+        for (TensorInfo t : kv) {
+            requireFloat(t, found);
+            if (t.elementType() != kvType) {
+                throw new EftException("KV element types differ: " + t + " is " + TensorInfo.typeName(t.elementType())
+                        + ", expected " + TensorInfo.typeName(kvType) + " like " + kv.get(0));
+            }
+            if (t.rank() != 4) {
+                throw new EftException("KV tensor " + t + " has rank " + t.rank() + ", expected 4 [batch, kv_heads, seq, head_dim]");
+            }
+            kvHeads = agree(kvHeads, t.dim(1), "kv_heads", t);
+            headDim = agree(headDim, t.dim(3), "head_dim", t);
+        }
+        if (kvHeads <= 0 || headDim <= 0) {
+            throw new EftException("KV tensors need fixed kv_heads and head_dim (dims 1 and 3), found " + kv.get(0));
+        }
+        requireFloat(logits, found);
+        if (logits.rank() != 3) {
+            throw new EftException("logits " + logits + " has rank " + logits.rank() + ", expected 3 [batch, seq, vocab]");
+        }
+        int vocab = (int) logits.dim(2);
+        if (vocab <= 0) {
+            if (config.vocabSize().isEmpty()) {
+                throw new EftException("logits " + logits + " has a dynamic vocabulary dimension and there is no "
+                        + "config.json with vocab_size beside the model");
+            }
+            vocab = config.vocabSize().getAsInt();
+        } else if (config.vocabSize().isPresent() && config.vocabSize().getAsInt() != vocab) {
+            throw new EftException("vocab sizes differ: logits " + vocab + " != config.json vocab_size "
+                    + config.vocabSize().getAsInt());
+        }
+        return new OnnxGraphLayout(pos != null, branch != null, keep != null, layers, (int) kvHeads, (int) headDim,
+                kvType, logits.elementType(), vocab);
+    }
+
+    private static long agree(long seen, long dim, String what, TensorInfo t) {
+        if (seen != -1 && dim != seen) {
+            throw new EftException(what + " differs between KV tensors: " + t + " has " + dim + ", expected " + seen);
+        }
+        return dim;
+    }
+
+    private static void requireType(TensorInfo t, int type, String found) {
+        if (t.elementType() != type) {
+            throw new EftException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(t.elementType())
+                    + ", expected " + TensorInfo.typeName(type) + "; " + found);
+        }
+    }
+
+    private static void requireFloat(TensorInfo t, String found) {
+        int e = t.elementType();
+        if (e != OrtApi.FLOAT && e != OrtApi.FLOAT16 && e != OrtApi.BFLOAT16) {
+            throw new EftException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(e)
+                    + ", expected float32, float16 or bfloat16; " + found);
+        }
+    }
+}

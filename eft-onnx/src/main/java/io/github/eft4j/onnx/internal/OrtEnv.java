@@ -1,0 +1,58 @@
+package io.github.eft4j.onnx.internal;
+
+import static io.github.eft4j.onnx.internal.OrtApi.A;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The process-wide {@code OrtEnv}, created on first use with a global intra-op thread pool that
+ * every session created with {@link OrtSessionOptions#useSharedThreadPool()} shares: several
+ * sources in one process then divide the cores between them instead of each spawning a pool of
+ * {@code cores} threads. The pool has {@code availableProcessors()} threads and does not spin
+ * (spinning workers would steal cycles from the other sources). Never released: ORT allows one
+ * environment per process and sessions of the official API may share it.
+ */
+public final class OrtEnv {
+    private static volatile MemorySegment env;
+
+    private OrtEnv() {
+    }
+
+    /**
+     * Returns the environment, creating it on first call.
+     *
+     * @return the {@code OrtEnv*}
+     */
+    public static MemorySegment get() {
+        MemorySegment e = env;
+        if (e == null) {
+            synchronized (OrtEnv.class) {
+                e = env;
+                if (e == null) {
+                    env = e = create();
+                }
+            }
+        }
+        return e;
+    }
+
+    private static MemorySegment create() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(A);
+            OrtApi.call("CreateThreadingOptions", OrtApi.CREATE_THREADING_OPTIONS, out);
+            MemorySegment tp = out.get(A, 0);
+            try {
+                OrtApi.call("SetGlobalIntraOpNumThreads", OrtApi.SET_GLOBAL_INTRA_OP_NUM_THREADS, tp,
+                        Runtime.getRuntime().availableProcessors());
+                OrtApi.call("SetGlobalInterOpNumThreads", OrtApi.SET_GLOBAL_INTER_OP_NUM_THREADS, tp, 1);
+                OrtApi.call("SetGlobalSpinControl", OrtApi.SET_GLOBAL_SPIN_CONTROL, tp, 0);
+                OrtApi.call("CreateEnvWithGlobalThreadPools", OrtApi.CREATE_ENV_WITH_GLOBAL_THREAD_POOLS,
+                        OrtApi.LOG_ERROR, a.allocateFrom("eft4j"), tp, out);
+                return out.get(A, 0);
+            } finally {
+                OrtApi.release(OrtApi.RELEASE_THREADING_OPTIONS, tp);
+            }
+        }
+    }
+}
