@@ -284,12 +284,45 @@ def bad_graphs(out):
           helper.make_node("Identity", ["past_key_values.0.value"], ["present.0.value"])])
 
 
+def micro_graph(out, vocab=128, dim=16, heads=2):
+    """An overhead-bound decoder: the optimum I/O layout around a handful of nodes (embedding,
+    one KV concat per tensor, an output projection), so a step costs little more than the API."""
+    d = os.path.join(out, "micro")
+    os.makedirs(d, exist_ok=True)
+    F, I = TensorProto.FLOAT, TensorProto.INT64
+    vi = helper.make_tensor_value_info
+    hd = dim // heads
+    rng = np.random.default_rng(0)
+    emb = helper.make_tensor("emb", F, [vocab, dim], rng.standard_normal((vocab, dim)).astype(np.float32).ravel())
+    w = helper.make_tensor("w", F, [dim, vocab], rng.standard_normal((dim, vocab)).astype(np.float32).ravel())
+    shape = helper.make_tensor("kv_shape", I, [4], [0, 0, heads, hd])
+    kv = lambda n: vi(n, F, ["batch", heads, n.startswith("past") and "past" or "total", hd])
+    nodes = [helper.make_node("Gather", ["emb", "input_ids"], ["e"]),
+             helper.make_node("Reshape", ["e", "kv_shape"], ["e4"]),
+             helper.make_node("Transpose", ["e4"], ["k"], perm=[0, 2, 1, 3]),
+             helper.make_node("Concat", ["past_key_values.0.key", "k"], ["present.0.key"], axis=2),
+             helper.make_node("Concat", ["past_key_values.0.value", "k"], ["present.0.value"], axis=2),
+             helper.make_node("MatMul", ["e", "w"], ["logits"])]
+    g = helper.make_graph(nodes, "micro", [vi("input_ids", I, ["batch", "seq"]), vi("attention_mask", I, ["batch", "total"]),
+                                           vi("position_ids", I, ["batch", "seq"]), kv("past_key_values.0.key"),
+                                           kv("past_key_values.0.value")],
+                          [vi("logits", F, ["batch", "seq", vocab]), kv("present.0.key"), kv("present.0.value")],
+                          [emb, w, shape])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "model.onnx"))
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump({"vocab_size": vocab, "max_position_embeddings": 4096}, f)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--bench", action="store_true", help="write the tiny and medium benchmark graphs instead")
     a = ap.parse_args()
     if a.bench:
+        micro_graph(a.out)
         make_model(Cfg("tiny", vocab=128, hidden=32, heads=4, kv_heads=2, layers=2, inter=64, max_pos=2048), a.out)
         make_model(Cfg("medium", vocab=8000, hidden=512, heads=8, kv_heads=4, layers=8, inter=1408,
                        max_pos=2048), a.out)
@@ -299,6 +332,7 @@ def main():
     make_model(Cfg("llama_nopos", position_ids=False), a.out)
     make_model(Cfg("llama_merged", merged=True, logits_to_keep=True), a.out)
     make_model(Cfg("llama_fp16", io_dtype=torch.float16), a.out)
+    make_model(Cfg("llama_bf16", io_dtype=torch.bfloat16), a.out)
     bad_graphs(a.out)
 
 

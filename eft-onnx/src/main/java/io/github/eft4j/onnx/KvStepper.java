@@ -171,8 +171,8 @@ final class KvStepper implements AutoCloseable {
         }
         long shape = shapes.address();
         long idsV = 0, maskV = 0, posV = 0, flagV = 0, keepV = 0, emptyV = 0;
-        binding.clear();
-        try {
+        boolean ok = false;
+        try { // the binding is empty here: it is cleared after every run, successful or not
             long bk = 8L * batch * k;
             idsV = OrtValues.createTensor(cpu, ids.address(), bk, shape, 2, OrtApi.INT64, scratch);
             maskV = OrtValues.createTensor(cpu, maskData, 8L * batch * total, shape + 16, 2, OrtApi.INT64, scratch);
@@ -227,9 +227,13 @@ final class KvStepper implements AutoCloseable {
             columns = total;
             rowsOut = rows;
             exposed = expose;
+            ok = true;
             src.checkPlacementOnce(past[0]);
             exposeLogits();
         } finally {
+            if (!ok) {
+                binding.clear();
+            }
             OrtValues.release(idsV);
             OrtValues.release(maskV);
             OrtValues.release(posV);

@@ -2,6 +2,7 @@ package io.github.eft4j.onnx;
 
 import io.github.eft4j.DecodingState;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -19,6 +20,8 @@ import java.util.Arrays;
  * which HF exports do.
  */
 public final class OnnxDecodingState implements DecodingState {
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
+
     private final OnnxLogitSource src;
     private final KvStepper step;
     private int[] tokens = new int[64];
@@ -44,8 +47,8 @@ public final class OnnxDecodingState implements DecodingState {
         step.ensureTokens(n);
         step.ensureColumns(2 * n + 16); // headroom: the mask does not grow during the next n steps
         for (int j = 0; j < n; j++) {
-            step.ids.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j, prompt[j]);
-            step.pos.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j, j);
+            step.ids.setAtIndex(I64, j, prompt[j]);
+            step.pos.setAtIndex(I64, j, j);
             step.mask(0, j, 1);
         }
         step.run(n, 1);
@@ -116,8 +119,8 @@ public final class OnnxDecodingState implements DecodingState {
         step.ensureTokens(k);
         step.ensureColumns(c0 + k);
         for (int j = 0; j < k; j++) {
-            step.ids.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j, newTokens[j]);
-            step.pos.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j, length + j);
+            step.ids.setAtIndex(I64, j, newTokens[j]);
+            step.pos.setAtIndex(I64, j, length + j);
             step.mask(0, c0 + j, 1);
         }
         step.run(k, k);

@@ -95,7 +95,7 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
                 case "attention_mask" -> mask = t;
                 case "position_ids" -> pos = t;
                 case "use_cache_branch" -> branch = t;
-                case "num_logits_to_keep", "logits_to_keep" -> keep = t;
+                case "num_logits_to_keep" -> keep = t;
                 default -> throw new EftException("unsupported graph input '" + t.name() + "': " + EXPECTED + "; " + found);
             }
         }
@@ -123,9 +123,6 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
         }
         if (keep != null) {
             requireType(keep, OrtApi.INT64, found);
-        }
-        if (keep != null && !keep.name().equals("num_logits_to_keep")) {
-            throw new EftException("unsupported graph input '" + keep.name() + "': " + EXPECTED + "; " + found);
         }
         if (past.isEmpty()) {
             throw new EftException("graph has no past_key_values.{i}.key|value inputs (a decoder without KV cache "

@@ -59,6 +59,7 @@ public final class OnnxLogitSource implements LogitSource {
     private static volatile boolean sharedPoolMissing;
 
     private final AtomicBoolean placementChecked = new AtomicBoolean();
+    private volatile String placementError;
     private int openStates;
     private boolean closed;
 
@@ -318,22 +319,31 @@ public final class OnnxLogitSource implements LogitSource {
     }
 
     /**
-     * Checks once per source that ORT put the KV cache where it was asked to: binding "Cuda"
-     * memory on a session without the CUDA provider succeeds and silently lands on CPU.
+     * Checks, on the first run of this source, that ORT put the KV cache where it was asked to:
+     * binding "Cuda" memory on a session without the CUDA provider succeeds and silently lands on
+     * CPU. A mismatch logs one warning, or (strict) fails this and every later run.
      */
     void checkPlacementOnce(long presentValue) {
-        if (placementChecked.get()) {
-            return;
-        }
-        String want = kvInfo.name();
-        String got = OrtMemoryInfo.placementOf(MemorySegment.ofAddress(presentValue));
-        placementChecked.set(true);
-        if (!want.equals(got)) {
-            String msg = "KV cache was bound to " + want + " memory but ORT placed it in " + got + " memory";
-            if (options.strict()) {
-                throw new EftException(msg);
+        String error = placementError;
+        if (error == null) {
+            synchronized (placementChecked) {
+                if (!placementChecked.get()) {
+                    String want = kvInfo.name();
+                    String got = OrtMemoryInfo.placementOf(MemorySegment.ofAddress(presentValue));
+                    if (!want.equals(got)) {
+                        placementError = "KV cache was bound to " + want + " memory but ORT placed it in " + got
+                                + " memory";
+                        if (!options.strict()) {
+                            LOG.log(System.Logger.Level.WARNING, placementError + "; decoding continues there");
+                        }
+                    }
+                    placementChecked.set(true);
+                }
             }
-            LOG.log(System.Logger.Level.WARNING, msg + "; decoding continues there");
+            error = placementError;
+        }
+        if (error != null && options.strict()) {
+            throw new EftException(error + " (strict)");
         }
     }
 
@@ -370,8 +380,12 @@ public final class OnnxLogitSource implements LogitSource {
         arena.close();
     }
 
-    /** The C API version string, for diagnostics. */
-    static String ortVersion() {
+    /**
+     * Returns the version of the loaded ONNX Runtime library.
+     *
+     * @return for example {@code "1.29.0"}
+     */
+    public static String runtimeVersion() {
         return OrtApi.version();
     }
 }

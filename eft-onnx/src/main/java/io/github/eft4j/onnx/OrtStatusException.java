@@ -18,8 +18,11 @@ public final class OrtStatusException extends EftException {
     /** {@code ORT_INVALID_PROTOBUF}. */
     public static final int ORT_INVALID_PROTOBUF = 7;
 
+    /** The C API function that returned the status. */
     private final String function;
+    /** ORT's {@code OrtErrorCode}. */
     private final int code;
+    /** ORT's message, verbatim. */
     private final String ortMessage;
 
     /**

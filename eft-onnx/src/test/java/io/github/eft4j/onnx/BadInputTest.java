@@ -131,11 +131,30 @@ class BadInputTest {
         src.close();
     }
 
+    /**
+     * Without usable CUDA (this project's machines: no GPU, or CUDA 13 where the provider needs
+     * CUDA 12) a strict request fails; where CUDA works the same test checks the CUDA path
+     * against CPU logits instead.
+     */
     @Test
-    void cudaRequestedStrictlyWithoutGpu() {
+    void cudaRequestedStrictly() {
         OnnxOptions o = OnnxOptions.builder(TestGraphs.model("llama_gqa")).cuda(0).strict(true).build();
-        EftException e = assertThrows(EftException.class, () -> OnnxLogitSource.open(o));
-        assertTrue(e.getMessage().contains("CUDA was requested strictly"), e.getMessage());
+        OnnxLogitSource gpu;
+        try {
+            gpu = OnnxLogitSource.open(o);
+        } catch (EftException e) {
+            assertTrue(e.getMessage().contains("CUDA was requested strictly"), e.getMessage());
+            return;
+        }
+        try (gpu; DecodingState s = gpu.open(new int[] {1, 2, 3});
+                OnnxLogitSource cpu = TestGraphs.open("llama_gqa"); DecodingState c = cpu.open(new int[] {1, 2, 3})) {
+            assertEquals(ExecutionProvider.CUDA, gpu.provider());
+            s.append(4, 5);
+            c.append(4, 5);
+            s.truncate(4);
+            c.truncate(4);
+            assertClose(toDouble(row(c.logits())), row(s.logits()), 1e-3, "CUDA vs CPU logits");
+        }
     }
 
     @Test
@@ -143,8 +162,8 @@ class BadInputTest {
         OnnxOptions o = OnnxOptions.builder(TestGraphs.model("llama_gqa")).threads(1).cuda(0).build();
         try (OnnxLogitSource src = OnnxLogitSource.open(o); DecodingState s = src.open(new int[] {1, 2, 3});
                 OnnxLogitSource cpu = TestGraphs.open("llama_gqa"); DecodingState c = cpu.open(new int[] {1, 2, 3})) {
-            assertEquals(ExecutionProvider.CPU, src.provider());
-            assertClose(toDouble(row(c.logits())), row(s.logits()), 0, "fallback logits");
+            boolean fellBack = src.provider() == ExecutionProvider.CPU;
+            assertClose(toDouble(row(c.logits())), row(s.logits()), fellBack ? 0 : 1e-3, "fallback logits");
         }
     }
 
@@ -160,9 +179,11 @@ class BadInputTest {
         }
         OnnxOptions strict = OnnxOptions.builder(TestGraphs.model("llama_gqa")).threads(1).strict(true).build();
         try (OnnxLogitSource src = OnnxLogitSource.openWithKvBoundToCuda(strict)) {
-            EftException e = assertThrows(EftException.class, () -> src.open(new int[] {1, 2, 3}));
-            assertTrue(e.getMessage().contains("placed it in Cpu"), e.getMessage());
-            assertEquals(0, src.openStates());
+            for (int attempt = 0; attempt < 2; attempt++) { // every run fails, not only the first
+                EftException e = assertThrows(EftException.class, () -> src.open(new int[] {1, 2, 3}));
+                assertTrue(e.getMessage().contains("placed it in Cpu"), e.getMessage());
+                assertEquals(0, src.openStates());
+            }
         }
     }
 

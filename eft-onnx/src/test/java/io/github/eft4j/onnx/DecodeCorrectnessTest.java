@@ -23,7 +23,7 @@ class DecodeCorrectnessTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama_gqa", "falcon_mqa", "llama_nopos", "llama_merged", "llama_fp16"})
+    @ValueSource(strings = {"llama_gqa", "falcon_mqa", "llama_nopos", "llama_merged", "llama_fp16", "llama_bf16"})
     void incrementalEqualsFullRecomputeAndReference(String graph) {
         TestGraphs.Golden g = TestGraphs.golden(graph);
         double tol = TestGraphs.tolerance(graph);

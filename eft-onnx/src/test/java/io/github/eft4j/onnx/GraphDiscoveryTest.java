@@ -57,6 +57,13 @@ class GraphDiscoveryTest {
     }
 
     @Test
+    void bfloat16Io() {
+        OnnxGraphLayout l = layout("llama_bf16");
+        assertEquals(OrtApi.BFLOAT16, l.kvElementType());
+        assertEquals(OrtApi.BFLOAT16, l.logitsElementType());
+    }
+
+    @Test
     void configJson() {
         try (OnnxLogitSource src = TestGraphs.open("llama_gqa")) {
             OnnxModelConfig c = src.config();

@@ -84,7 +84,7 @@ class TruncateAndBatchTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama_gqa", "falcon_mqa", "llama_nopos", "llama_merged", "llama_fp16"})
+    @ValueSource(strings = {"llama_gqa", "falcon_mqa", "llama_nopos", "llama_merged", "llama_fp16", "llama_bf16"})
     void batchedWithLeftPaddingEqualsUnbatched(String graph) {
         Random rnd = new Random(5);
         int[][] prompts = {rnd.ints(3, 0, 64).toArray(), rnd.ints(7, 0, 64).toArray(), rnd.ints(5, 0, 64).toArray()};

@@ -54,7 +54,7 @@ public final class OrtApi {
     // OrtStatus
     static final MethodHandle CREATE_STATUS, GET_ERROR_CODE, GET_ERROR_MESSAGE, RELEASE_STATUS;
     // environment, session options, CUDA provider options
-    static final MethodHandle CREATE_ENV_WITH_GLOBAL_THREAD_POOLS, RELEASE_ENV, CREATE_THREADING_OPTIONS,
+    static final MethodHandle CREATE_ENV_WITH_GLOBAL_THREAD_POOLS, CREATE_THREADING_OPTIONS,
             RELEASE_THREADING_OPTIONS, SET_GLOBAL_INTRA_OP_NUM_THREADS, SET_GLOBAL_INTER_OP_NUM_THREADS,
             SET_GLOBAL_SPIN_CONTROL, CREATE_SESSION_OPTIONS, RELEASE_SESSION_OPTIONS, SET_GRAPH_OPTIMIZATION_LEVEL,
             SET_INTRA_OP_NUM_THREADS, SET_INTER_OP_NUM_THREADS, DISABLE_PER_SESSION_THREADS, ADD_SESSION_CONFIG_ENTRY,
@@ -64,20 +64,17 @@ public final class OrtApi {
     static final MethodHandle CREATE_SESSION, RELEASE_SESSION, SESSION_GET_INPUT_COUNT, SESSION_GET_OUTPUT_COUNT,
             SESSION_GET_INPUT_NAME, SESSION_GET_OUTPUT_NAME, SESSION_GET_INPUT_TYPE_INFO, SESSION_GET_OUTPUT_TYPE_INFO,
             GET_ONNX_TYPE_FROM_TYPE_INFO, CAST_TYPE_INFO_TO_TENSOR_INFO, GET_TENSOR_ELEMENT_TYPE, GET_DIMENSIONS_COUNT,
-            GET_DIMENSIONS, GET_SYMBOLIC_DIMENSIONS, RELEASE_TYPE_INFO, GET_TENSOR_TYPE_AND_SHAPE,
-            RELEASE_TENSOR_TYPE_AND_SHAPE_INFO;
+            GET_DIMENSIONS, GET_SYMBOLIC_DIMENSIONS, RELEASE_TYPE_INFO;
     // memory, allocator, values
     static final MethodHandle CREATE_MEMORY_INFO, CREATE_CPU_MEMORY_INFO, MEMORY_INFO_GET_NAME, MEMORY_INFO_GET_ID,
-            RELEASE_MEMORY_INFO, GET_ALLOCATOR_WITH_DEFAULT_OPTIONS, ALLOCATOR_FREE, CREATE_TENSOR_AS_ORT_VALUE,
-            CREATE_TENSOR_WITH_DATA_AS_ORT_VALUE, GET_TENSOR_MUTABLE_DATA, GET_TENSOR_MEMORY_INFO, RELEASE_VALUE;
+            RELEASE_MEMORY_INFO, GET_ALLOCATOR_WITH_DEFAULT_OPTIONS, ALLOCATOR_FREE, GET_TENSOR_MEMORY_INFO;
     // run, run options, IoBinding
     static final MethodHandle RUN, CREATE_RUN_OPTIONS, RELEASE_RUN_OPTIONS, RUN_OPTIONS_SET_TERMINATE,
-            RUN_OPTIONS_UNSET_TERMINATE, CREATE_IO_BINDING, RELEASE_IO_BINDING, BIND_INPUT, BIND_OUTPUT,
-            BIND_OUTPUT_TO_DEVICE, GET_BOUND_OUTPUT_VALUES, CLEAR_BOUND_INPUTS, CLEAR_BOUND_OUTPUTS, RUN_WITH_BINDING,
-            SYNCHRONIZE_BOUND_OUTPUTS;
+            RUN_OPTIONS_UNSET_TERMINATE, CREATE_IO_BINDING, RELEASE_IO_BINDING;
 
-    // Hot-path twins: pointers passed as 64-bit integers (the same ABI class as pointers on the
-    // LP64 platforms ORT ships for), so a decode step creates no MemorySegment objects.
+    // Hot-path functions: pointers passed as 64-bit integers (on the 64-bit platforms ORT ships for,
+    // x86-64 and AArch64, both go in the same integer registers), so a decode step creates no
+    // MemorySegment objects.
     static final MethodHandle J_RUN_WITH_BINDING, J_BIND_INPUT, J_BIND_OUTPUT_TO_DEVICE, J_GET_BOUND_OUTPUT_VALUES,
             J_CLEAR_BOUND_INPUTS, J_CLEAR_BOUND_OUTPUTS, J_CREATE_TENSOR_WITH_DATA, J_GET_TENSOR_MUTABLE_DATA,
             J_RELEASE_VALUE, J_ALLOCATOR_FREE;
@@ -129,30 +126,23 @@ public final class OrtApi {
         CREATE_RUN_OPTIONS = status(39, A);
         RUN_OPTIONS_SET_TERMINATE = status(46, A);
         RUN_OPTIONS_UNSET_TERMINATE = status(47, A);
-        CREATE_TENSOR_AS_ORT_VALUE = status(48, A, A, J, I, A);
-        CREATE_TENSOR_WITH_DATA_AS_ORT_VALUE = status(49, A, A, J, A, J, I, A);
-        GET_TENSOR_MUTABLE_DATA = status(51, A, A);
         CAST_TYPE_INFO_TO_TENSOR_INFO = status(55, A, A);
         GET_ONNX_TYPE_FROM_TYPE_INFO = status(56, A, A);
         GET_TENSOR_ELEMENT_TYPE = status(60, A, A);
         GET_DIMENSIONS_COUNT = status(61, A, A);
         GET_DIMENSIONS = status(62, A, A, J);
         GET_SYMBOLIC_DIMENSIONS = status(63, A, A, J);
-        GET_TENSOR_TYPE_AND_SHAPE = status(65, A, A);
         CREATE_MEMORY_INFO = status(68, A, I, I, I, A);
         CREATE_CPU_MEMORY_INFO = status(69, I, I, A);
         MEMORY_INFO_GET_NAME = status(71, A, A);
         MEMORY_INFO_GET_ID = status(72, A, A);
         ALLOCATOR_FREE = status(76, A, A);
         GET_ALLOCATOR_WITH_DEFAULT_OPTIONS = status(78, A);
-        RELEASE_ENV = release(92);
         RELEASE_STATUS = release(93);
         RELEASE_MEMORY_INFO = release(94);
         RELEASE_SESSION = release(95);
-        RELEASE_VALUE = release(96);
         RELEASE_RUN_OPTIONS = release(97);
         RELEASE_TYPE_INFO = release(98);
-        RELEASE_TENSOR_TYPE_AND_SHAPE_INFO = release(99);
         RELEASE_SESSION_OPTIONS = release(100);
         CREATE_ENV_WITH_GLOBAL_THREAD_POOLS = status(119, I, A, A, A);
         DISABLE_PER_SESSION_THREADS = status(120, A);
@@ -161,20 +151,12 @@ public final class OrtApi {
         GET_AVAILABLE_PROVIDERS = status(125, A, A);
         RELEASE_AVAILABLE_PROVIDERS = status(126, A, I);
         ADD_SESSION_CONFIG_ENTRY = status(130, A, A, A);
-        RUN_WITH_BINDING = status(133, A, A, A);
         CREATE_IO_BINDING = status(134, A, A);
         RELEASE_IO_BINDING = release(135);
-        BIND_INPUT = status(136, A, A, A);
-        BIND_OUTPUT = status(137, A, A, A);
-        BIND_OUTPUT_TO_DEVICE = status(138, A, A, A);
-        GET_BOUND_OUTPUT_VALUES = status(140, A, A, A, A);
-        CLEAR_BOUND_INPUTS = release(141);
-        CLEAR_BOUND_OUTPUTS = release(142);
         SET_GLOBAL_INTRA_OP_NUM_THREADS = status(147, A, I);
         SET_GLOBAL_INTER_OP_NUM_THREADS = status(148, A, I);
         SET_GLOBAL_SPIN_CONTROL = status(149, A, I);
         GET_TENSOR_MEMORY_INFO = status(194, A, A);
-        SYNCHRONIZE_BOUND_OUTPUTS = status(203, A);
         APPEND_CUDA_V2 = status(204, A, A);
         CREATE_CUDA_PROVIDER_OPTIONS = status(205, A);
         UPDATE_CUDA_PROVIDER_OPTIONS = status(206, A, A, A, J);

@@ -25,6 +25,11 @@ public record TensorInfo(String name, int onnxType, int elementType, long[] dims
         symbols = symbols.clone();
     }
 
+    /**
+     * Returns a copy of the dimensions.
+     *
+     * @return the dimensions; -1 where dynamic
+     */
     @Override
     public long[] dims() {
         return dims.clone();
@@ -70,6 +75,16 @@ public record TensorInfo(String name, int onnxType, int elementType, long[] dims
             case 16 -> "bfloat16";
             default -> "type#" + elementType;
         };
+    }
+
+    /**
+     * Returns a copy of the symbolic dimension names.
+     *
+     * @return the names ("" where fixed or unnamed)
+     */
+    @Override
+    public String[] symbols() {
+        return symbols.clone();
     }
 
     @Override
