@@ -201,6 +201,10 @@ public final class Tokenizer {
         }
     }
 
+    Bpe model() {
+        return model;
+    }
+
     /**
      * Loads a {@code tokenizer.json} file (or a gzip of one, when the name ends in {@code .gz}).
      *

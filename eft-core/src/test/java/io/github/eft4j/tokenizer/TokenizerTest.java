@@ -114,6 +114,25 @@ class TokenizerTest {
     }
 
     @Test
+    void longWordsCutWhereNoMergeCanCrossGiveTheWholeWordMerge() {
+        // Llama and Mistral have no pre-tokenizer: a whole text is one BPE word, cut for speed.
+        SplittableRandom r = new SplittableRandom(3);
+        String[] pool = {"▁", "▁▁", "the", "▁of", "a", "ing", "\n", "é", "中文", "😀", "<", "0", "1", "2", "ZWJ\u200d", "ab▁cd"};
+        for (String name : new String[] {"llama2", "mistral"}) {
+            Bpe bpe = TestTokenizers.get(name).model();
+            for (int k = 0; k < 40; k++) {
+                StringBuilder sb = new StringBuilder();
+                while (sb.length() < 300 + r.nextInt(2000)) {
+                    sb.append(pool[r.nextInt(pool.length)]);
+                }
+                IntList chunked = new IntList(16);
+                bpe.tokenize(sb.toString(), chunked);
+                assertArrayEquals(bpe.mergeWhole(sb.toString()), chunked.toArray(), name + " " + sb);
+            }
+        }
+    }
+
+    @Test
     void streamingDecoderHoldsBackIncompleteCharacters() {
         Tokenizer t = TestTokenizers.get("llama2");
         int[] ids = t.encode("🦙!", new EncodeOptions(false, true)); // ▁ then 4 byte tokens, then !
