@@ -405,6 +405,24 @@ public final class Tokenizer {
     }
 
     /**
+     * Compares two vocabularies by token strings (not only sizes), for checking that the models
+     * of an up-scaling triple share one tokenizer.
+     *
+     * @param other the other tokenizer
+     * @return the first id whose token differs (or exists in only one of them), or -1 if the
+     *     vocabularies are identical
+     */
+    public int firstDifferentId(Tokenizer other) {
+        int n = Math.max(vocabSize, other.vocabSize);
+        for (int id = 0; id < n; id++) {
+            if (!java.util.Objects.equals(idToToken(id), other.idToToken(id)) || isSpecial(id) != other.isSpecial(id)) {
+                return id;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * Whether an id is a special added token (BOS, EOS, ...).
      *
      * @param id the id

@@ -42,6 +42,18 @@ class TokenizerTest {
     }
 
     @Test
+    void vocabulariesAreComparedByTokenStrings() {
+        Tokenizer llama = TestTokenizers.get("llama2");
+        Tokenizer mistral = TestTokenizers.get("mistral");
+        assertEquals(32000, mistral.vocabSize(), "same size...");
+        int id = llama.firstDifferentId(mistral);
+        assertTrue(id >= 3, "...same special tokens, different strings from id " + id);
+        assertTrue(!llama.idToToken(id).equals(mistral.idToToken(id)));
+        assertEquals(-1, llama.firstDifferentId(Tokenizer.fromJson(TestTokenizers.json("llama2"))));
+        assertEquals(50257, TestTokenizers.get("gpt2").firstDifferentId(TestTokenizers.get("falcon")), "Falcon's extra added tokens");
+    }
+
+    @Test
     void llamaTestVectorsFromLlamaTokenizerJs() {
         Tokenizer t = TestTokenizers.get("llama2");
         assertArrayEquals(new int[] {1, 15043, 3186, 29991}, t.encode("Hello world!"));
