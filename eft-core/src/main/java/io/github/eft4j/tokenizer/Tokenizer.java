@@ -227,8 +227,12 @@ public final class Tokenizer {
         } else {
             bytes = Files.readAllBytes(path);
         }
+        String json = new String(bytes, StandardCharsets.UTF_8);
+        if (json.startsWith("\uFEFF")) {
+            json = json.substring(1); // a byte order mark some editors write
+        }
         try {
-            return fromJson(new String(bytes, StandardCharsets.UTF_8));
+            return fromJson(json);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
         }

@@ -184,8 +184,13 @@ class TokenizerTest {
     @Test
     void loadsFromFileAndGzip(@TempDir Path dir) throws Exception {
         Path p = dir.resolve("tokenizer.json");
-        Files.writeString(p, TINY);
+        Files.writeString(p, "\uFEFF" + TINY);
         Tokenizer t = Tokenizer.fromFile(p);
+        Path gz = dir.resolve("tokenizer.json.gz");
+        try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(TINY.getBytes(StandardCharsets.UTF_8));
+        }
+        assertArrayEquals(t.encode("ab a c"), Tokenizer.fromFile(gz).encode("ab a c"));
         assertArrayEquals(new int[] {3, 1, 0}, t.encode("ab a c"));
         assertEquals("ab a <unk>", t.decode(new int[] {3, 1, 0}));
         assertEquals("ab a", t.decode(new int[] {3, 1, 0, 99}, true));
