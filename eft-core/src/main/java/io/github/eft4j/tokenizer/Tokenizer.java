@@ -201,6 +201,17 @@ public final class Tokenizer {
         }
     }
 
+    /**
+     * A one-line summary for logs.
+     *
+     * @return e.g. {@code Tokenizer[BPE, vocab 32000, 3 added tokens, bos 1, eos 2]}
+     */
+    @Override
+    public String toString() {
+        return "Tokenizer[BPE, vocab " + vocabSize + ", " + added.tokens().size() + " added tokens, bos "
+                + (bos.isPresent() ? bos.getAsInt() : "none") + ", eos " + (eos.isPresent() ? eos.getAsInt() : "none") + "]";
+    }
+
     Bpe model() {
         return model;
     }

@@ -135,6 +135,7 @@ final class TestTokenizers {
         return out;
     }
 
+    @SuppressWarnings("unchecked")
     private static int[] ints(Object o) {
         List<Object> l = (List<Object>) o;
         int[] a = new int[l.size()];

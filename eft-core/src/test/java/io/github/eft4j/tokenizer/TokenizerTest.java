@@ -34,6 +34,7 @@ class TokenizerTest {
         assertEquals(OptionalInt.empty(), llama.tokenToId("no such token"));
         assertEquals(null, llama.idToToken(32000));
         assertTrue(llama.isSpecial(1));
+        assertEquals("Tokenizer[BPE, vocab 32000, 3 added tokens, bos 1, eos 2]", llama.toString());
         assertFalse(llama.isSpecial(15043));
         Tokenizer gpt2 = TestTokenizers.get("gpt2");
         assertEquals(50257, gpt2.vocabSize());
