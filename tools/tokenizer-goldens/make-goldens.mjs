@@ -94,6 +94,27 @@ function applyOverlay(base, overlay) {
 }
 const falcon = applyOverlay(gpt2, falconOverlay);
 
+// A tiny hand-made BPE with continuing_subword_prefix "##", end_of_word_suffix "</w>", an unk
+// token, WhitespaceSplit and no decoder (HF then joins tokens with spaces): paths no real file
+// here takes. Most characters of the test strings are unknown to it, which exercises unk.
+function tinyAffixJson() {
+  const vocab = { '<unk>': 0 };
+  const put = (t) => { if (!(t in vocab)) vocab[t] = Object.keys(vocab).length; };
+  for (const c of 'abcdehlorw') for (const t of [c, '##' + c, c + '</w>', '##' + c + '</w>']) put(t);
+  const merges = [['h', '##e', 'he'], ['##l', '##l', '##ll'], ['he', '##ll', 'hell'], ['hell', '##o</w>', 'hello</w>'],
+    ['w', '##o', 'wo'], ['wo', '##r', 'wor'], ['##l', '##d</w>', '##ld</w>'], ['wor', '##ld</w>', 'world</w>'],
+    ['he', '##l', 'hel'], ['hel', '##d</w>', 'held</w>'], ['##e', '##r</w>', '##er</w>']];
+  for (const [, , m] of merges) put(m);
+  return {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: [{ id: 0, content: '<unk>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    normalizer: null, pre_tokenizer: { type: 'WhitespaceSplit' }, post_processor: null, decoder: null,
+    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: '##', end_of_word_suffix: '</w>',
+      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: merges.map(([a, b]) => [a, b]) },
+  };
+}
+const tinyaffix = tinyAffixJson();
+
 // Variants exercising components and options that the real files above do not use (Split
 // behaviors, Whitespace, WhitespaceSplit, Metaspace, NFKC/NFD, Lowercase, Strip, ignore_merges,
 // added-token lstrip/rstrip/single_word/normalized). The JS reference does not implement all of
@@ -133,6 +154,7 @@ const variants = [
     added_tokens: [addTok('<mask>', { lstrip: true, special: true }), addTok('[SEP]', { rstrip: true, special: true }),
       addTok('word', { single_word: true }), addTok('hello', { normalized: true }),
       addTok('<both>', { lstrip: true, rstrip: true, special: true })] },
+  { name: 'tinyaffix-fuse-unk', base: 'tinyaffix', model: { fuse_unk: true } },
 ];
 function applyVariant(bases, v) {
   const out = structuredClone(bases[v.base]);
@@ -148,9 +170,10 @@ const gz = (name, obj) => fs.writeFileSync(path.join(res, name), zlib.gzipSync(J
 gz('gpt2.json.gz', gpt2);
 gz('mistral.json.gz', mistral);
 gz('llama2.json.gz', llama2);
+gz('tinyaffix.json.gz', tinyaffix);
 fs.writeFileSync(path.join(res, 'falcon-synthetic.overlay.json'), JSON.stringify(falconOverlay, null, 1) + '\n');
-const tokenizers = { gpt2, mistral, llama2, falcon };
-for (const v of variants) tokenizers[v.name] = applyVariant({ gpt2, mistral }, v);
+const tokenizers = { gpt2, mistral, llama2, falcon, tinyaffix };
+for (const v of variants) tokenizers[v.name] = applyVariant({ gpt2, mistral, tinyaffix }, v);
 for (const [name, obj] of Object.entries(tokenizers)) fs.writeFileSync(path.join(build, name + '.json'), JSON.stringify(obj));
 
 // ---------------------------------------------------------------- strings
@@ -186,6 +209,8 @@ add('', ' ', '  ', '   ', '    ', '          ', '\t', '\n', '\n\n', '\r\n', '\r'
 add('<mask>', ' <mask> x', 'a  <mask>  b', '\t<mask>', '[SEP]', '[SEP]  next', 'x [SEP]\n\ny', 'word', 'a word here',
   'swordfish', 'word_', 'words', '(word)', 'HELLO there', 'sayhello', '<both>', 'x  <both>  y', 'Hello<mask>', '<mask><mask>',
   '<mask> <both> [SEP] word hello');
+// Words of the tinyaffix tokenizer.
+add('hello world', 'hello hell held', 'worldhello', 'hello\tworld\nheld', 'holder', 'lower', 'xhellox', 'hello  wor ld');
 // Runs of a character, all lengths 1..8, for space and a few others.
 for (const c of [' ', '\n', '\t', '.', '-', '=', '*', '0', '9', '\u3000', 'あ', '😀']) for (let n = 1; n <= 8; n++) add(c.repeat(n) + 'x' + c.repeat(n));
 // Numbers of growing length (Falcon splits digits in threes).

@@ -30,6 +30,8 @@ final class Bpe {
     /** Single-BMP-char token ids, -1 if absent; only when there is no prefix/suffix. */
     private final int[] charIds;
     private final int[] byteIds = new int[256];
+    /** Adjacent code point pairs found inside tokens; null when chunking is off. */
+    private final MergeMap innerPairs;
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
     Bpe(Map<String, Object> m) {
@@ -107,6 +109,24 @@ final class Bpe {
                 byteIds[i] = id;
             }
         }
+        if (charIds != null) {
+            // Every pair of adjacent chars inside some token: no merge can ever join two symbols
+            // across a position whose pair is not here (the merged token would contain it).
+            innerPairs = new MergeMap(vocab.size() * 4);
+            for (String t : vocab.keySet()) {
+                int prev = -1;
+                for (int i = 0; i < t.length(); ) {
+                    int c = t.codePointAt(i);
+                    if (prev >= 0) {
+                        innerPairs.put(prev, c, 0, 0);
+                    }
+                    prev = c;
+                    i += Character.charCount(c);
+                }
+            }
+        } else {
+            innerPairs = null;
+        }
         if (unkToken != null && !vocab.containsKey(unkToken)) {
             throw new IllegalArgumentException(where + ".unk_token: \"" + unkToken + "\" is not in the vocabulary");
         }
@@ -141,6 +161,44 @@ final class Bpe {
                 return;
             }
         }
+        if (word.length() >= CACHE_MAX_WORD && innerPairs != null) {
+            tokenizeLong(word, out);
+            return;
+        }
+        tokenizeCached(word, out);
+    }
+
+    /**
+     * A long word (a whole text, when there is no pre-tokenizer, as for Llama) is cut where no
+     * merge can ever cross: between two chars that are each a token and never adjacent inside any
+     * token. Each piece then merges on its own, exactly as within the whole word (merges in one
+     * piece never touch another), and short pieces hit the cache.
+     */
+    private void tokenizeLong(String word, IntList out) {
+        int start = 0;
+        int prev = -1;
+        for (int i = 0; i < word.length(); ) {
+            int c = word.codePointAt(i);
+            if (prev >= 0 && isToken(prev) && isToken(c) && innerPairs.get(prev, c) < 0) {
+                tokenizeCached(word.substring(start, i), out);
+                start = i;
+            }
+            prev = c;
+            i += Character.charCount(c);
+        }
+        tokenizeCached(word.substring(start), out);
+    }
+
+    /** The whole word merged at once, without cutting or caching (tests compare with it). */
+    int[] mergeWhole(String word) {
+        return mergeWord(word);
+    }
+
+    private boolean isToken(int c) {
+        return c < 0x10000 && charIds[c] >= 0;
+    }
+
+    private void tokenizeCached(String word, IntList out) {
         int[] ids = cache.get(word);
         if (ids == null) {
             ids = mergeWord(word);

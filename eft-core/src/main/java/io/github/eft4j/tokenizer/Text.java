@@ -134,40 +134,44 @@ final class Text {
      * maximal invalid subpart (the Unicode and WHATWG recommendation).
      */
     static void decodeLossy(byte[] b, int from, int to, StringBuilder out) {
+        decode(b, from, to, out);
+    }
+
+    /** Whether the bytes are valid UTF-8. */
+    static boolean isValidUtf8(byte[] b, int from, int to) {
+        return decode(b, from, to, null);
+    }
+
+    /** Decodes into {@code out} (if not null); returns whether every sequence was valid. */
+    private static boolean decode(byte[] b, int from, int to, StringBuilder out) {
+        boolean valid = true;
         int i = from;
         while (i < to) {
             int b0 = b[i] & 0xFF;
             if (b0 < 0x80) {
-                out.append((char) b0);
+                if (out != null) {
+                    out.append((char) b0);
+                }
                 i++;
                 continue;
             }
             int need = utf8Length(b0);
             if (need == 0) {
-                out.append('\uFFFD');
+                valid = false;
+                if (out != null) {
+                    out.append('\uFFFD');
+                }
                 i++;
                 continue;
             }
-            int lo = 0x80;
-            int hi = 0xBF;
-            if (b0 == 0xE0) {
-                lo = 0xA0;
-            } else if (b0 == 0xED) {
-                hi = 0x9F;
-            } else if (b0 == 0xF0) {
-                lo = 0x90;
-            } else if (b0 == 0xF4) {
-                hi = 0x8F;
-            }
+            // Second-byte ranges that exclude overlongs, surrogates and values above U+10FFFF.
+            int lo = b0 == 0xE0 ? 0xA0 : b0 == 0xF0 ? 0x90 : 0x80;
+            int hi = b0 == 0xED ? 0x9F : b0 == 0xF4 ? 0x8F : 0xBF;
             int cp = b0 & (0xFF >> (need + 1));
             int j = i + 1;
             boolean ok = true;
             for (int k = 1; k < need; k++, j++) {
-                if (j >= to) {
-                    ok = false;
-                    break;
-                }
-                int bk = b[j] & 0xFF;
+                int bk = j < to ? b[j] & 0xFF : -1;
                 if (bk < lo || bk > hi) {
                     ok = false;
                     break;
@@ -176,22 +180,17 @@ final class Text {
                 hi = 0xBF;
                 cp = (cp << 6) | (bk & 0x3F);
             }
-            if (ok) {
-                out.appendCodePoint(cp);
-            } else {
-                out.append('\uFFFD');
+            valid &= ok;
+            if (out != null) {
+                if (ok) {
+                    out.appendCodePoint(cp);
+                } else {
+                    out.append('\uFFFD');
+                }
             }
             i = j;
         }
-    }
-
-    /** Whether the bytes are valid UTF-8. */
-    static boolean isValidUtf8(byte[] b, int from, int to) {
-        StringBuilder sb = new StringBuilder();
-        decodeLossy(b, from, to, sb);
-        // Valid input never produces U+FFFD except from its own encoding EF BF BD.
-        byte[] again = sb.toString().getBytes(StandardCharsets.UTF_8);
-        return java.util.Arrays.equals(again, 0, again.length, b, from, to);
+        return valid;
     }
 
     /**

@@ -202,6 +202,21 @@ public final class Tokenizer {
     }
 
     /**
+     * A one-line summary for logs.
+     *
+     * @return e.g. {@code Tokenizer[BPE, vocab 32000, 3 added tokens, bos 1, eos 2]}
+     */
+    @Override
+    public String toString() {
+        return "Tokenizer[BPE, vocab " + vocabSize + ", " + added.tokens().size() + " added tokens, bos "
+                + (bos.isPresent() ? bos.getAsInt() : "none") + ", eos " + (eos.isPresent() ? eos.getAsInt() : "none") + "]";
+    }
+
+    Bpe model() {
+        return model;
+    }
+
+    /**
      * Loads a {@code tokenizer.json} file (or a gzip of one, when the name ends in {@code .gz}).
      *
      * @param path the file
@@ -223,8 +238,12 @@ public final class Tokenizer {
         } else {
             bytes = Files.readAllBytes(path);
         }
+        String json = new String(bytes, StandardCharsets.UTF_8);
+        if (json.startsWith("\uFEFF")) {
+            json = json.substring(1); // a byte order mark some editors write
+        }
         try {
-            return fromJson(new String(bytes, StandardCharsets.UTF_8));
+            return fromJson(json);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
         }
@@ -398,6 +417,24 @@ public final class Tokenizer {
             return addedById[id].content();
         }
         return model.idToToken(id);
+    }
+
+    /**
+     * Compares two vocabularies by token strings (not only sizes), for checking that the models
+     * of an up-scaling triple share one tokenizer.
+     *
+     * @param other the other tokenizer
+     * @return the first id whose token differs (or exists in only one of them), or -1 if the
+     *     vocabularies are identical
+     */
+    public int firstDifferentId(Tokenizer other) {
+        int n = Math.max(vocabSize, other.vocabSize);
+        for (int id = 0; id < n; id++) {
+            if (!java.util.Objects.equals(idToToken(id), other.idToToken(id)) || isSpecial(id) != other.isSpecial(id)) {
+                return id;
+            }
+        }
+        return -1;
     }
 
     /**

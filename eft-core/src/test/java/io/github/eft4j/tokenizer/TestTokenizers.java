@@ -40,7 +40,7 @@ final class TestTokenizers {
     /** The tokenizer.json text; "falcon" is GPT-2's file with the committed overlay applied. */
     @SuppressWarnings("unchecked")
     private static List<String> names() {
-        List<String> names = new ArrayList<>(List.of("gpt2", "mistral", "llama2", "falcon"));
+        List<String> names = new ArrayList<>(List.of("gpt2", "mistral", "llama2", "falcon", "tinyaffix"));
         for (Object o : (List<Object>) Json.parse(resource("variants.json"))) {
             names.add((String) ((Map<String, Object>) o).get("name"));
         }
@@ -135,6 +135,7 @@ final class TestTokenizers {
         return out;
     }
 
+    @SuppressWarnings("unchecked")
     private static int[] ints(Object o) {
         List<Object> l = (List<Object>) o;
         int[] a = new int[l.size()];

@@ -34,11 +34,24 @@ class TokenizerTest {
         assertEquals(OptionalInt.empty(), llama.tokenToId("no such token"));
         assertEquals(null, llama.idToToken(32000));
         assertTrue(llama.isSpecial(1));
+        assertEquals("Tokenizer[BPE, vocab 32000, 3 added tokens, bos 1, eos 2]", llama.toString());
         assertFalse(llama.isSpecial(15043));
         Tokenizer gpt2 = TestTokenizers.get("gpt2");
         assertEquals(50257, gpt2.vocabSize());
         assertEquals(OptionalInt.of(50256), gpt2.bosId());
         assertEquals(OptionalInt.of(50256), gpt2.eosId());
+    }
+
+    @Test
+    void vocabulariesAreComparedByTokenStrings() {
+        Tokenizer llama = TestTokenizers.get("llama2");
+        Tokenizer mistral = TestTokenizers.get("mistral");
+        assertEquals(32000, mistral.vocabSize(), "same size...");
+        int id = llama.firstDifferentId(mistral);
+        assertTrue(id >= 3, "...same special tokens, different strings from id " + id);
+        assertTrue(!llama.idToToken(id).equals(mistral.idToToken(id)));
+        assertEquals(-1, llama.firstDifferentId(Tokenizer.fromJson(TestTokenizers.json("llama2"))));
+        assertEquals(50257, TestTokenizers.get("gpt2").firstDifferentId(TestTokenizers.get("falcon")), "Falcon's extra added tokens");
     }
 
     @Test
@@ -114,6 +127,25 @@ class TokenizerTest {
     }
 
     @Test
+    void longWordsCutWhereNoMergeCanCrossGiveTheWholeWordMerge() {
+        // Llama and Mistral have no pre-tokenizer: a whole text is one BPE word, cut for speed.
+        SplittableRandom r = new SplittableRandom(3);
+        String[] pool = {"▁", "▁▁", "the", "▁of", "a", "ing", "\n", "é", "中文", "😀", "<", "0", "1", "2", "ZWJ\u200d", "ab▁cd"};
+        for (String name : new String[] {"llama2", "mistral"}) {
+            Bpe bpe = TestTokenizers.get(name).model();
+            for (int k = 0; k < 40; k++) {
+                StringBuilder sb = new StringBuilder();
+                while (sb.length() < 300 + r.nextInt(2000)) {
+                    sb.append(pool[r.nextInt(pool.length)]);
+                }
+                IntList chunked = new IntList(16);
+                bpe.tokenize(sb.toString(), chunked);
+                assertArrayEquals(bpe.mergeWhole(sb.toString()), chunked.toArray(), name + " " + sb);
+            }
+        }
+    }
+
+    @Test
     void streamingDecoderHoldsBackIncompleteCharacters() {
         Tokenizer t = TestTokenizers.get("llama2");
         int[] ids = t.encode("🦙!", new EncodeOptions(false, true)); // ▁ then 4 byte tokens, then !
@@ -153,8 +185,13 @@ class TokenizerTest {
     @Test
     void loadsFromFileAndGzip(@TempDir Path dir) throws Exception {
         Path p = dir.resolve("tokenizer.json");
-        Files.writeString(p, TINY);
+        Files.writeString(p, "\uFEFF" + TINY);
         Tokenizer t = Tokenizer.fromFile(p);
+        Path gz = dir.resolve("tokenizer.json.gz");
+        try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(TINY.getBytes(StandardCharsets.UTF_8));
+        }
+        assertArrayEquals(t.encode("ab a c"), Tokenizer.fromFile(gz).encode("ab a c"));
         assertArrayEquals(new int[] {3, 1, 0}, t.encode("ab a c"));
         assertEquals("ab a <unk>", t.decode(new int[] {3, 1, 0}));
         assertEquals("ab a", t.decode(new int[] {3, 1, 0, 99}, true));
