@@ -146,22 +146,20 @@ public final class ModelFolder implements AutoCloseable {
             return;
         }
         ModelFolder first = folders.get(0);
-        Tokenizer a = first.tokenizer;
         for (ModelFolder other : folders.subList(1, folders.size())) {
-            Tokenizer b = other.tokenizer;
-            if (a.vocabSize() != b.vocabSize()) {
-                throw new IllegalArgumentException("tokenizers differ: " + first.dir + " has " + a.vocabSize()
-                        + " tokens, " + other.dir + " has " + b.vocabSize());
-            }
-            for (int id = 0; id < a.vocabSize(); id++) {
-                String ta = a.idToToken(id);
-                String tb = b.idToToken(id);
-                if (!java.util.Objects.equals(ta, tb)) {
-                    throw new IllegalArgumentException("tokenizers differ at id " + id + ": " + first.dir + " has '" + ta
-                            + "', " + other.dir + " has '" + tb + "'");
-                }
+            int id = first.tokenizer.firstDifferentId(other.tokenizer);
+            if (id >= 0) {
+                throw new IllegalArgumentException("tokenizers differ at id " + id + ": " + first.dir + " has "
+                        + describe(first.tokenizer, id) + ", " + other.dir + " has " + describe(other.tokenizer, id));
             }
         }
+    }
+
+    private static String describe(Tokenizer t, int id) {
+        if (id >= t.vocabSize()) {
+            return "no such id (" + t.vocabSize() + " tokens)";
+        }
+        return "'" + t.idToToken(id) + "'" + (t.isSpecial(id) ? " (special)" : "");
     }
 
     /**
