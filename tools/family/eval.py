@@ -6,6 +6,7 @@
 Each row is a weighted sum of per-model log-softmaxes (EFT: log p ∝ Σ c_i log p_i), each model with its
 own prompt. Metrics over the held-out words:
   nll_gloss  per-token NLL of the gold gloss tokens (teacher-forced, combined distribution renormalised)
+  nll_tok1   NLL of the gloss's FIRST token only (what greedy decoding must get right before any hint)
   nll_ans    same, including the closing </s> of the fine-tuned answer format (Q/A rows only)
   first_word greedy answer's first word == gold's first word
   exact      greedy answer == gold gloss (whitespace/trailing '.' normalised)
@@ -145,7 +146,7 @@ def lambda_sweep(tok, words, lb, sb, sf, sh, lams=(0.0, 0.25, 0.5, 0.75, 1.0)):
 
 
 def evaluate(name, views, tok, words, with_eos, batch=100, track=None):
-    nll_g = nll_a = 0.0
+    nll_g = nll_a = nll_1 = 0.0
     n_g = n_a = 0
     fw = ex = f1s = 0.0
     agree = total = 0
@@ -160,6 +161,7 @@ def evaluate(name, views, tok, words, with_eos, batch=100, track=None):
             comb = F.log_softmax(sum(c * pv[i] for (c, _, _), pv in zip(views, per_view)), -1)
             tl = -comb.gather(1, torch.tensor(g).unsqueeze(1)).squeeze(1)
             nll_g += float(tl[:-1].sum())
+            nll_1 += float(tl[0])
             n_g += len(g) - 1
             nll_a += float(tl.sum())
             n_a += len(g)
@@ -175,7 +177,7 @@ def evaluate(name, views, tok, words, with_eos, batch=100, track=None):
             if len(samples) < 3:
                 samples.append((w, g, pred))
     n = len(words)
-    row = {"name": name, "nll_gloss": nll_g / n_g, "nll_ans": nll_a / n_a if with_eos else None,
+    row = {"name": name, "nll_gloss": nll_g / n_g, "nll_tok1": nll_1 / len(words), "nll_ans": nll_a / n_a if with_eos else None,
            "first_word": fw / n, "exact": ex / n, "word_f1": f1s / n,
            "agree": agree / total if track is not None else None, "samples": samples}
     return row
@@ -221,16 +223,17 @@ def main():
     print(f"Q/A prompt: {QA_PROMPT!r} (+ BOS); gold answer: ' <gloss>' + </s>")
     print(f"prose prompt: {PLAIN_PROSE_PROMPT!r} (+ BOS); 3-shot demos: {[w for w, _ in train_words[:3]]}")
     print()
-    hdr = f"{'row':58s} {'nll_gloss':>9s} {'nll_ans':>8s} {'first_w':>8s} {'exact':>6s} {'wordF1':>7s} {'agree':>6s}"
+    hdr = f"{'row':58s} {'nll_gloss':>9s} {'nll_tok1':>8s} {'nll_ans':>8s} {'first_w':>8s} {'exact':>6s} {'wordF1':>7s} {'agree':>6s}"
     print(hdr)
     print("-" * len(hdr))
     for r in res:
         na = f"{r['nll_ans']:.3f}" if r["nll_ans"] is not None else "-"
         ag = f"{r['agree']:.3f}" if r["agree"] is not None else "-"
-        print(f"{r['name']:58s} {r['nll_gloss']:9.3f} {na:>8s} {r['first_word']:8.3f} {r['exact']:6.3f} "
+        print(f"{r['name']:58s} {r['nll_gloss']:9.3f} {r['nll_tok1']:8.3f} {na:>8s} {r['first_word']:8.3f} {r['exact']:6.3f} "
               f"{r['word_f1']:7.3f} {ag:>6s}")
     sf_r, up_r, lf_r = res[1], res[5], res[-1]
     print()
+    print("nll_tok1 = NLL of the first gloss token (no part of the answer in context yet).")
     print("agree = share of generated tokens where small-ft's own greedy token equals the EFT greedy token")
     print("        (along the EFT greedy trajectory; a proxy for speculative-decoding acceptance).")
     print("Share of the small-ft -> large-ft gap recovered by EFT up-scaling (all Q/A):")
