@@ -160,5 +160,17 @@ def export_all(work, out):
         size = os.path.getsize(os.path.join(dst, "model.onnx"))
         summary[name] = {"params": param_count(model), "onnx_bytes": size}
         print(f"exported {name}: {param_count(model)} params, {size / 1e6:.2f} MB", flush=True)
+    write_tokenizer_cases(tok, work)
     with open(os.path.join(work, "export-summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
+
+
+def write_tokenizer_cases(tok, work):
+    """Texts and their ids from this (Python) tokenizer, for verify_tokenizer.mjs."""
+    from family import PROSE_TEMPLATES, QA_ANSWER
+    words = load_words(1600)
+    texts = [QA_PROMPT.format(w=w) + QA_ANSWER.format(g=g) for w, g in words[:100]]
+    texts += [PROSE_TEMPLATES[1].format(w=w, g=g) for w, g in words[400:500]]
+    texts += ["Hello, world!  It's 3 o'clock\n\nok", " leading space"]
+    with open(os.path.join(work, "tokcases.json"), "w") as f:
+        json.dump([{"text": t, "ids": tok.encode(t)} for t in texts], f)
