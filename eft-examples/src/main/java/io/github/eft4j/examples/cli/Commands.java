@@ -42,7 +42,9 @@ final class Commands {
         return (home == null ? Path.of("") : Path.of(home)).toAbsolutePath().resolve("models").resolve("mini");
     }
 
-    static final String DEFAULT_QUESTION = "What does \"harbor\" mean?";
+    static final String DEFAULT_QUESTION = "What does \"alight\" mean?";
+    /** The base models' default prompt with the default question: the family's pre-training phrasing. */
+    static final String DEFAULT_BASE_PROMPT = "The word \"alight\" means";
 
     // ---- option groups shared by several commands
 
@@ -66,7 +68,11 @@ final class Commands {
         return s.option("prompt", "TEXT", "the user's request", "'" + DEFAULT_QUESTION + "'")
                 .option("system", "TEXT", "system prompt for chat formats", null)
                 .option("chat-format", "NAME", "fine-tuned models' format: qa | llama2 | falcon | plain | a template with {user}", "qa")
-                .option("base-prompt", "TEXT", "plain prompt for base models (default: the --prompt text)", null);
+                .option("base-prompt", "TEXT", "plain prompt for base models", "the --prompt text; without --prompt '" + DEFAULT_BASE_PROMPT + "'");
+    }
+
+    static String basePrompt(OptionSpec.Parsed a, String user) {
+        return a.string("base-prompt", a.has("prompt") ? user : DEFAULT_BASE_PROMPT);
     }
 
     static SamplingConfig samplingConfig(OptionSpec.Parsed a) {
@@ -263,7 +269,7 @@ final class Commands {
             ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
             preflight(a);
             try (Models m = new Models(Map.of("model", dir), a, err)) {
-                int[] ids = a.flag("plain") ? encode(m.tokenizer(), a.string("base-prompt", user))
+                int[] ids = a.flag("plain") ? encode(m.tokenizer(), basePrompt(a, user))
                         : ChatPrompts.encode(m.tokenizer(), fmt, a.string("system", null), user);
                 Prompt prompt = Prompt.of(ids);
                 EftDecoder d = EftDecoder.builder(spec).source("model", m.timed.get("model")).build();
@@ -335,7 +341,7 @@ final class Commands {
             try (Models m = new Models(dirs, a, err)) {
                 String user = a.string("prompt", DEFAULT_QUESTION);
                 int[] chatIds = ChatPrompts.encode(m.tokenizer(), fmt, a.string("system", null), user);
-                int[] plainIds = encode(m.tokenizer(), a.string("base-prompt", user));
+                int[] plainIds = encode(m.tokenizer(), basePrompt(a, user));
                 Prompt prompt = Prompt.of(plainIds).with(EFTSpec.SMALL_FT, chatIds);
                 if (lambda) {
                     prompt = prompt.with("small-ft2", chatIds);
@@ -375,7 +381,7 @@ final class Commands {
         @Override
         public OptionSpec options() {
             return prompts(new OptionSpec("score", "Scores --text as the continuation of the prompt under up-scaling and under each model alone.")
-                    .option("text", "TEXT", "the continuation to score", "' a sheltered port'")
+                    .option("text", "TEXT", "the continuation to score", "' to come to rest, settle'")
                     .option("large-base", "DIR", "large base model folder", "<family>/large-base")
                     .option("small-ft", "DIR", "small fine-tuned model folder", "<family>/small-ft")
                     .option("small-base", "DIR", "small base model folder", "<family>/small-base")
@@ -396,8 +402,8 @@ final class Commands {
                 Tokenizer tok = m.tokenizer();
                 String user = a.string("prompt", DEFAULT_QUESTION);
                 int[] chatIds = ChatPrompts.encode(tok, fmt, a.string("system", null), user);
-                int[] plainIds = encode(tok, a.string("base-prompt", user));
-                int[] cont = tok.encode(a.string("text", " a sheltered port"), EncodeOptions.TEXT_ONLY);
+                int[] plainIds = encode(tok, basePrompt(a, user));
+                int[] cont = tok.encode(a.string("text", " to come to rest, settle"), EncodeOptions.TEXT_ONLY);
                 if (cont.length == 0) {
                     throw new UsageException("--text encodes to no tokens");
                 }

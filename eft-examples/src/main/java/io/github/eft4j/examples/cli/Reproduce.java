@@ -55,7 +55,7 @@ final class Reproduce implements Command {
                 + "on held-out words of the embedded mini family; prints a markdown table.")
                 .option("family", "DIR", "model family folder", "<home>/models/mini")
                 .option("words", "N", "held-out words to evaluate", "400")
-                .option("max-tokens", "N", "answer length limit for greedy generation", "24")
+                .option("max-tokens", "N", "answer length limit for greedy generation", "32")
                 .option("out", "FILE", "also write the markdown report here", null)
                 .option("svg", "FILE", "write the lambda sweep plot here", null)
                 .option("threads", "N", "intra-op threads per model (0 = shared pool)", "0");
@@ -65,7 +65,7 @@ final class Reproduce implements Command {
     public int run(OptionSpec.Parsed a, PrintStream out, PrintStream err) {
         Path fam = a.has("family") ? Path.of(a.string("family", null)) : Commands.family();
         int n = a.integer("words", 400, 1, 100_000);
-        int maxTokens = a.integer("max-tokens", 24, 1, 1000);
+        int maxTokens = a.integer("max-tokens", 32, 1, 1000);
         Path outFile = a.outputFile("out");
         Path svg = a.outputFile("svg");
         List<Word> train = new ArrayList<>();
@@ -121,7 +121,7 @@ final class Reproduce implements Command {
     private static String fewShot(List<Word> train) {
         StringBuilder sb = new StringBuilder();
         for (Word w : train.subList(0, Math.min(3, train.size()))) {
-            sb.append(String.format(Locale.ROOT, QA, w.word())).append(' ').append(w.gloss()).append("\n\n");
+            sb.append(String.format(Locale.ROOT, QA, w.word())).append(' ').append(w.gloss()).append('\n');
         }
         return sb.toString();
     }
@@ -135,7 +135,9 @@ final class Reproduce implements Command {
             b.source(c, s);
         }
         EftDecoder d = b.build();
-        GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(maxTokens).stopTokens(eos).trace(false).build();
+        // Greedy answers stop at </s> or at a line break, as tools/family/eval.py does.
+        GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(maxTokens).stopTokens(eos)
+                .stopSequences(ids -> tok.decode(ids, true), "\n").trace(false).build();
         double nll = 0;
         long tokens = 0;
         int exact = 0;
@@ -155,7 +157,9 @@ final class Reproduce implements Command {
             nll -= s.totalLogProb();
             tokens += gold.length;
             GenerationResult r = d.generate(p, cfg);
-            String answer = tok.decode(r.tokens(), true).strip();
+            String answer = tok.decode(r.tokens(), true);
+            int nl = answer.indexOf('\n');
+            answer = (nl < 0 ? answer : answer.substring(0, nl)).strip();
             if (answer.equals(w.gloss())) {
                 exact++;
             }
