@@ -111,12 +111,28 @@ class CliFamilyTest {
     @Test
     void upscalingTripleWithDifferentTokenizersNamesTheFirstDifferentId(@TempDir Path tmp) throws Exception {
         Path dir = copyOf("small-base", tmp);
-        String json = Files.readString(dir.resolve("tokenizer.json"));
-        // rename one vocabulary entry: same size, different token string at one id
-        String changed = json.replaceFirst("\"(</s>)\"", "\"</S>\"");
-        assertFalse(changed.equals(json));
-        Files.writeString(dir.resolve("tokenizer.json"), changed);
-        assertOneLineError(run("upscale", "--small-base", dir.toString()), 2, "tokenizers differ at id");
+        // swap the ids of two vocabulary entries: same size and merges, different token at id 600
+        @SuppressWarnings("unchecked")
+        Map<String, Object> tok = new java.util.LinkedHashMap<>((Map<String, Object>) Json.parse(Files.readString(dir.resolve("tokenizer.json"))));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> model = new java.util.LinkedHashMap<>((Map<String, Object>) tok.get("model"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> vocab = new java.util.LinkedHashMap<>((Map<String, Object>) model.get("vocab"));
+        String a = null;
+        String b = null;
+        for (Map.Entry<String, Object> e : vocab.entrySet()) {
+            if (((Number) e.getValue()).intValue() == 600) {
+                a = e.getKey();
+            } else if (((Number) e.getValue()).intValue() == 601) {
+                b = e.getKey();
+            }
+        }
+        vocab.put(a, 601L);
+        vocab.put(b, 600L);
+        model.put("vocab", vocab);
+        tok.put("model", model);
+        Files.writeString(dir.resolve("tokenizer.json"), Json.write(tok));
+        assertOneLineError(run("upscale", "--small-base", dir.toString()), 2, "tokenizers differ at id 600");
     }
 
     @Test
