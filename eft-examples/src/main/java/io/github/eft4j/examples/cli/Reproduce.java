@@ -160,6 +160,10 @@ final class Reproduce implements Command {
             String answer = tok.decode(r.tokens(), true);
             int nl = answer.indexOf('\n');
             answer = (nl < 0 ? answer : answer.substring(0, nl)).strip();
+            // prose-prompted continuations end the sentence with a period; glosses have none
+            if (answer.endsWith(".")) {
+                answer = answer.substring(0, answer.length() - 1).strip();
+            }
             if (answer.equals(w.gloss())) {
                 exact++;
             }
@@ -216,7 +220,7 @@ final class Reproduce implements Command {
     private static String report(List<Row> rows, List<Row> sweep, int n) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Held-out words: %d. NLL = mean per-token negative log-likelihood of \" <gloss></s>\"; "
-                + "exact = greedy answer equals the gloss; first word = its first word matches.%n%n", n));
+                + "exact = greedy answer (up to a line break, a trailing period dropped) equals the gloss; first word = its first word matches.%n%n", n));
         sb.append("| row | prompts / formula | NLL/token | exact match | first word |\n|---|---|---:|---:|---:|\n");
         for (Row r : rows) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3f | %.3f |%n", r.name(), r.note(),
