@@ -466,7 +466,7 @@ final class Commands {
             int k = a.integer("speculative", 4, 1, SpeculativeConfig.MAX_DRAFT_LENGTH);
             try (Models m = new Models(dirs, a, err)) {
                 Tokenizer tok = m.tokenizer();
-                String[] words = {"harbor", "lantern", "meadow", "quarrel", "timber", "velvet"};
+                String[] words = {"inconsistent", "alight", "indefensible", "firsthand", "orthopedic", "antitrust"}; // held-out words of the mini family
                 List<Prompt> prompts = new ArrayList<>();
                 for (String w : words) {
                     String user = "What does \"" + w + "\" mean?";

@@ -9,7 +9,7 @@ import java.util.Map;
  * The {@code eft4j} command line.
  *
  * <pre>
- *   eft4j upscale --prompt 'What does "harbor" mean?'      # embedded mini family
+ *   eft4j upscale --prompt 'What does "alight" mean?'      # embedded mini family
  *   eft4j upscale --large-base L --small-ft S --small-base B --speculative 4 --trace t.jsonl
  *   eft4j generate --model DIR --prompt '...'
  *   eft4j score --text '...'
