@@ -115,8 +115,11 @@ public final class OnnxBenchmarkSources implements BenchmarkSources {
                     out.add(scenario(g, source.apply(gen.resolve("large_" + g + "/model.onnx")), small, small, ps, 0));
                 }
             }
-            if (wanted.contains("family") && (familyPresent || o.containsKey("family"))) {
-                out.addAll(familyScenario(family, source, o));
+            boolean familyAsked = o.containsKey("family") || o.containsKey("scenarios") && wanted.contains("family");
+            if (wanted.contains("family") && (familyPresent || familyAsked)) {
+                out.addAll(familyScenario(family, source, o)); // a missing model fails here, naming the file
+            } else if (wanted.contains("family")) {
+                System.err.println("no family at " + family.toAbsolutePath() + ": family scenario skipped (--family DIR)");
             }
             measureCosts(open, promptLen);
         } catch (IOException e) {

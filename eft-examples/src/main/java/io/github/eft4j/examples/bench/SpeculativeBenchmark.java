@@ -29,7 +29,10 @@ import java.util.Map;
  *
  * Each scenario and mode: one warm-up generation of each kind, then {@code --rounds} rounds that
  * each time every prompt plain, then speculative (interleaved, so machine noise hits both); the
- * report gives the median round. Greedy rows also check that both produced the same tokens.
+ * report gives the median round, by wall time and, separately, by CPU time of the decoding thread
+ * (the whole cost when the sources compute on the calling thread, as single-threaded ONNX sources
+ * do; omitted with {@code --parallel}). Greedy rows also check that both produced the same tokens.
+ * A scenario may cap the new tokens ({@link BenchmarkSources.Scenario#maxNewTokens()}).
  */
 public final class SpeculativeBenchmark {
 
