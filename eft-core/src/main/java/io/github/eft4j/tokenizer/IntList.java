@@ -1,0 +1,46 @@
+package io.github.eft4j.tokenizer;
+
+import java.util.Arrays;
+
+/** A growable {@code int[]} without boxing. */
+final class IntList {
+    private int[] a;
+    private int n;
+
+    IntList(int capacity) {
+        a = new int[Math.max(4, capacity)];
+    }
+
+    void add(int v) {
+        if (n == a.length) {
+            a = Arrays.copyOf(a, a.length * 2);
+        }
+        a[n++] = v;
+    }
+
+    void addAll(int[] vs) {
+        for (int v : vs) {
+            add(v);
+        }
+    }
+
+    int get(int i) {
+        return a[i];
+    }
+
+    void set(int i, int v) {
+        a[i] = v;
+    }
+
+    int size() {
+        return n;
+    }
+
+    void clear() {
+        n = 0;
+    }
+
+    int[] toArray() {
+        return Arrays.copyOf(a, n);
+    }
+}
