@@ -6,12 +6,11 @@ import io.github.eft4j.LogitSource;
 import io.github.eft4j.Prompt;
 import io.github.eft4j.onnx.OnnxLogitSource;
 import io.github.eft4j.onnx.OnnxOptions;
+import io.github.eft4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,9 +48,9 @@ import java.util.stream.Stream;
  *   <li>{@code family}: the trained miniature family {@code --family DIR} (default
  *       {@code models/mini}) with its {@code {large-base,small-ft,small-base}/model.onnx}; base
  *       models get {@code The word "X" means}, small-ft gets {@code Q: What does "X" mean?\nA:},
- *       tokenized with {@code small-ft/tokenizer.json}; words from {@code --words} or the
- *       family's {@code words.tsv} (first column), else a fixed handful. Needs the eft4j
- *       tokenizer on the class path.</li>
+ *       tokenized with {@code small-ft/tokenizer.json}; words from {@code --words}, else the
+ *       held-out words of the family's {@code words.tsv} (never seen in Q/A format), else a fixed
+ *       handful. Only in the report when the family is there, unless asked for.</li>
  * </ul>
  * Options: {@code --graphs DIR} (committed graphs, default {@code eft-onnx/src/test/resources/graphs}),
  * {@code --gen DIR} (use generated graphs already there instead of writing them), {@code --python},
@@ -169,13 +168,13 @@ public final class OnnxBenchmarkSources implements BenchmarkSources {
 
     private static List<Scenario> familyScenario(Path dir, Function<Path, OnnxLogitSource> source, Map<String, String> o)
             throws IOException {
-        Function<String, int[]> tok = tokenizer(dir.resolve(EFTSpec.SMALL_FT).resolve("tokenizer.json"));
+        Tokenizer tok = Tokenizer.fromFile(dir.resolve(EFTSpec.SMALL_FT).resolve("tokenizer.json"));
         List<String> words = o.containsKey("words") ? Arrays.asList(o.get("words").split(",")) : familyWords(dir);
         int n = Integer.parseInt(o.getOrDefault("prompts", "4"));
         List<Prompt> ps = new ArrayList<>();
         for (String w : words.subList(0, Math.min(n, words.size()))) {
-            ps.add(Prompt.of(tok.apply("The word \"" + w + "\" means"))
-                    .with(EFTSpec.SMALL_FT, tok.apply("Q: What does \"" + w + "\" mean?\nA:")));
+            ps.add(Prompt.of(tok.encode("The word \"" + w + "\" means"))
+                    .with(EFTSpec.SMALL_FT, tok.encode("Q: What does \"" + w + "\" mean?\nA:")));
         }
         return List.of(scenario("family", source.apply(dir.resolve(EFTSpec.LARGE_BASE).resolve("model.onnx")),
                 source.apply(dir.resolve(EFTSpec.SMALL_FT).resolve("model.onnx")),
@@ -187,33 +186,9 @@ public final class OnnxBenchmarkSources implements BenchmarkSources {
         if (!Files.isRegularFile(tsv)) {
             return DEFAULT_WORDS;
         }
-        try (Stream<String> lines = Files.lines(tsv)) {
-            return lines.map(l -> l.split("\t", -1)[0].strip()).filter(w -> !w.isEmpty() && !w.startsWith("#")).toList();
-        }
-    }
-
-    /**
-     * The eft4j tokenizer, looked up by name: it is developed on another branch and not yet on
-     * this module's compile path. Only the family scenario needs it.
-     */
-    private static Function<String, int[]> tokenizer(Path json) {
-        try {
-            Class<?> c = Class.forName("io.github.eft4j.tokenizer.Tokenizer");
-            Object t = c.getMethod("fromFile", Path.class).invoke(null, json);
-            Method encode = c.getMethod("encode", String.class);
-            return s -> {
-                try {
-                    return (int[]) encode.invoke(t, s);
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("tokenizer failed on '" + s + "'", e);
-                }
-            };
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("the family scenario needs io.github.eft4j.tokenizer.Tokenizer on the class path", e);
-        } catch (InvocationTargetException e) {
-            throw new IllegalStateException("cannot load tokenizer " + json + ": " + e.getCause(), e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("unexpected tokenizer API: " + e, e);
+        try (Stream<String> lines = Files.lines(tsv)) { // split <TAB> word <TAB> gloss; held-out words only
+            return lines.map(l -> l.split("\t", -1)).filter(f -> f.length >= 2 && f[0].equals("heldout"))
+                    .map(f -> f[1].strip()).toList();
         }
     }
 

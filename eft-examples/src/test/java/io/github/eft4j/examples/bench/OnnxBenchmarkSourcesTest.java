@@ -64,6 +64,31 @@ class OnnxBenchmarkSourcesTest {
         }
     }
 
+    /** The trained miniature family (models/mini, committed): real prompts, drafts often rejected. */
+    @Test
+    void speculativeGreedyEqualsPlainGreedyOnTheTrainedFamily() {
+        List<BenchmarkSources.Scenario> scenarios = new OnnxBenchmarkSources().scenarios(
+                Map.of("family", "../models/mini", "scenarios", "family", "prompts", "2"));
+        try {
+            BenchmarkSources.Scenario sc = scenarios.getFirst();
+            EftDecoder.Builder b = EftDecoder.builder(sc.spec());
+            sc.sources().forEach(b::source);
+            EftDecoder decoder = b.build();
+            GenerationConfig plain = GenerationConfig.builder().maxNewTokens(24).sampling(SamplingConfig.greedyDecoding()).build();
+            long rejected = 0;
+            for (Prompt p : sc.prompts()) {
+                assertTrue(p.idsFor("small-ft").length > p.idsFor("large-base").length, "Q/A prompt is the longer one");
+                GenerationResult a = decoder.generate(p, plain);
+                GenerationResult s = decoder.generate(p, plain.withSpeculative(SpeculativeConfig.adaptive(6)));
+                assertArrayEquals(a.tokens(), s.tokens());
+                rejected += s.speculative().draftsProposed() - s.speculative().draftsAccepted();
+            }
+            assertTrue(rejected > 0, "expected rejected drafts");
+        } finally {
+            scenarios.forEach(sc -> sc.onClose().run());
+        }
+    }
+
     @Test
     void benchmarkMainRunsTheOnnxFactory() throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
