@@ -2,7 +2,8 @@
 # Builds eft-examples and runs the plain vs speculative EFT benchmark (a runnable main).
 #   bench/speculative.sh                                  # synthetic sources, defaults
 #   bench/speculative.sh --tokens 256 --spreads 0.2 --large-ratio 16
-#   bench/speculative.sh --factory my.pkg.OnnxSources ... # other models
+#   bench/speculative.sh --factory io.github.eft4j.examples.bench.OnnxBenchmarkSources   # ONNX graphs
+#   bench/speculative.sh --factory my.pkg.OtherSources ...  # other models
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${JAVA_HOME:-}" ] && [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then

@@ -24,9 +24,34 @@ public interface BenchmarkSources {
      * @param prompts the prompts to generate from
      * @param draftComponent the component that drafts
      * @param onClose releases the sources after the scenario ran
+     * @param maxNewTokens new tokens per prompt for this scenario (graphs with few positions), or 0
+     *     for the benchmark's {@code --tokens}
      */
     record Scenario(String name, EFTSpec spec, Map<String, LogitSource> sources, int vocabSize, List<Prompt> prompts,
-            String draftComponent, Runnable onClose) {
+            String draftComponent, Runnable onClose, int maxNewTokens) {
+
+        /** Validates the token cap. */
+        public Scenario {
+            if (maxNewTokens < 0) {
+                throw new IllegalArgumentException("maxNewTokens must be >= 0 (0 = --tokens), got " + maxNewTokens);
+            }
+        }
+
+        /**
+         * A scenario that generates the benchmark's {@code --tokens} per prompt.
+         *
+         * @param name a short label for the report
+         * @param spec the EFT spec
+         * @param sources one source per spec component
+         * @param vocabSize the shared vocabulary size, or -1 to infer it
+         * @param prompts the prompts
+         * @param draftComponent the component that drafts
+         * @param onClose releases the sources
+         */
+        public Scenario(String name, EFTSpec spec, Map<String, LogitSource> sources, int vocabSize, List<Prompt> prompts,
+                String draftComponent, Runnable onClose) {
+            this(name, spec, sources, vocabSize, prompts, draftComponent, onClose, 0);
+        }
     }
 
     /**
@@ -38,7 +63,8 @@ public interface BenchmarkSources {
     List<Scenario> scenarios(Map<String, String> options);
 
     /**
-     * Describes the sources and their cost model for the report header.
+     * Describes the sources and their cost model for the report header; called after
+     * {@link #scenarios}, so it may report what building them measured.
      *
      * @param options the same options
      * @return one or more lines

@@ -29,9 +29,14 @@ import java.util.Map;
  *
  * Each scenario and mode: one warm-up generation of each kind, then {@code --rounds} rounds that
  * each time every prompt plain, then speculative (interleaved, so machine noise hits both); the
- * report gives the median round. Greedy rows also check that both produced the same tokens.
+ * report gives the median round, by wall time and, separately, by CPU time of the decoding thread
+ * (the whole cost when the sources compute on the calling thread, as single-threaded ONNX sources
+ * do; omitted with {@code --parallel}). Greedy rows also check that both produced the same tokens.
+ * A scenario may cap the new tokens ({@link BenchmarkSources.Scenario#maxNewTokens()}).
  */
 public final class SpeculativeBenchmark {
+
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     private SpeculativeBenchmark() {
     }
@@ -55,49 +60,57 @@ public final class SpeculativeBenchmark {
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "3"));
         SpeculativeConfig spec = o.containsKey("fixed") ? SpeculativeConfig.fixed(Integer.parseInt(o.get("fixed")))
                 : SpeculativeConfig.adaptive(Integer.parseInt(o.getOrDefault("draft", "8")));
-        out.println("# Speculative EFT benchmark");
-        out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch")
-                + ", JDK " + Runtime.version());
-        out.println("sources: " + factory.describe(o));
+        List<BenchmarkSources.Scenario> scenarios = factory.scenarios(o);
         int threads = Integer.parseInt(o.getOrDefault("parallel", "0"));
         java.util.concurrent.ExecutorService pool = threads > 0 ? java.util.concurrent.Executors.newFixedThreadPool(threads) : null;
-        out.println("speculative: " + spec + "; " + tokens + " new tokens per prompt; median of " + rounds + " rounds"
-                + (pool != null ? "; sources stepped in parallel on " + threads + " threads" : ""));
-        out.println();
-        out.println("| scenario | mode | plain tok/s | spec tok/s | speedup | acceptance | accepted/block | tokens/block "
-                + "| passes/token plain | passes/token spec | greedy same |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|");
-        for (BenchmarkSources.Scenario sc : factory.scenarios(o)) {
-            try {
+        try {
+            out.println("# Speculative EFT benchmark");
+            out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch")
+                    + ", JDK " + Runtime.version() + ", load average " + String.format(Locale.ROOT, "%.1f",
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+            out.println("sources: " + factory.describe(o));
+            out.println("speculative: " + spec + "; " + tokens + " new tokens per prompt (unless the scenario caps it); median of "
+                    + rounds + " rounds" + (pool != null ? "; sources stepped in parallel on " + threads + " threads"
+                    : "; CPU = CPU time of the decoding thread"));
+            out.println();
+            out.println("| scenario | mode | tokens | plain tok/s | spec tok/s | speedup | plain tok/s CPU | spec tok/s CPU "
+                    + "| speedup CPU | acceptance | accepted/block | tokens/block "
+                    + "| passes/token plain | passes/token spec | greedy same |");
+            out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            for (BenchmarkSources.Scenario sc : scenarios) {
                 EftDecoder.Builder b = EftDecoder.builder(sc.spec());
                 sc.sources().forEach(b::source);
                 if (sc.vocabSize() > 0) {
                     b.vocabSize(sc.vocabSize());
                 }
                 EftDecoder decoder = b.build();
+                int n = sc.maxNewTokens() > 0 ? Math.min(tokens, sc.maxNewTokens()) : tokens;
                 for (String mode : o.getOrDefault("modes", "greedy,0.7").split(",")) {
                     SamplingConfig sampling = mode.equals("greedy") ? SamplingConfig.greedyDecoding()
                             : SamplingConfig.sampling().withTemperature(Float.parseFloat(mode));
-                    GenerationConfig plain = GenerationConfig.builder().maxNewTokens(tokens).sampling(sampling).seed(1L)
+                    GenerationConfig plain = GenerationConfig.builder().maxNewTokens(n).sampling(sampling).seed(1L)
                             .executor(pool).build();
                     GenerationConfig fast = plain.withSpeculative(spec.withDraftComponent(sc.draftComponent()));
-                    out.println(row(sc, mode, decoder, plain, fast, rounds));
+                    out.println(row(sc, mode, n, decoder, plain, fast, rounds, pool == null));
                 }
-            } finally {
+            }
+        } finally {
+            for (BenchmarkSources.Scenario sc : scenarios) { // every onClose, also after a failure
                 sc.onClose().run();
             }
-        }
-        if (pool != null) {
-            pool.shutdown();
+            if (pool != null) {
+                pool.shutdown();
+            }
         }
     }
 
-    private record Round(double seconds, long tokens, Map<String, Long> passes, long blocks, long proposed, long accepted,
+    private record Round(double seconds, double cpuSeconds, long tokens, Map<String, Long> passes, long blocks, long proposed, long accepted,
             List<int[]> outputs) {
     }
 
     private static Round time(EftDecoder decoder, List<Prompt> prompts, GenerationConfig cfg) {
         long t0 = System.nanoTime();
+        long c0 = CPU.getCurrentThreadCpuTime();
         long n = 0;
         long blocks = 0;
         long proposed = 0;
@@ -116,11 +129,11 @@ public final class SpeculativeBenchmark {
                 accepted += s.draftsAccepted();
             }
         }
-        return new Round((System.nanoTime() - t0) / 1e9, n, passes, blocks, proposed, accepted, outputs);
+        return new Round((System.nanoTime() - t0) / 1e9, (CPU.getCurrentThreadCpuTime() - c0) / 1e9, n, passes, blocks, proposed, accepted, outputs);
     }
 
-    private static String row(BenchmarkSources.Scenario sc, String mode, EftDecoder decoder, GenerationConfig plain,
-            GenerationConfig fast, int rounds) {
+    private static String row(BenchmarkSources.Scenario sc, String mode, int tokens, EftDecoder decoder,
+            GenerationConfig plain, GenerationConfig fast, int rounds, boolean cpu) {
         List<Prompt> warm = sc.prompts().subList(0, 1);
         time(decoder, warm, plain);
         time(decoder, warm, fast);
@@ -130,10 +143,14 @@ public final class SpeculativeBenchmark {
             p.add(time(decoder, sc.prompts(), plain));
             s.add(time(decoder, sc.prompts(), fast));
         }
-        Round mp = median(p);
-        Round ms = median(s);
+        Round mp = median(p, false);
+        Round ms = median(s, false);
         double plainRate = mp.tokens() / mp.seconds();
         double specRate = ms.tokens() / ms.seconds();
+        Round cp = median(p, true);
+        Round cs = median(s, true);
+        double plainCpu = cp.tokens() / cp.cpuSeconds();
+        double specCpu = cs.tokens() / cs.cpuSeconds();
         String same = "-";
         if (mode.equals("greedy")) {
             boolean eq = true;
@@ -142,8 +159,10 @@ public final class SpeculativeBenchmark {
             }
             same = eq ? "yes" : "NO";
         }
-        return String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.2fx | %.3f | %.2f | %.2f | %s | %s | %s |",
-                sc.name(), mode, plainRate, specRate, specRate / plainRate,
+        return String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.2fx | %s | %s | %s | %.3f | %.2f | %.2f | %s | %s | %s |",
+                sc.name(), mode, tokens, plainRate, specRate, specRate / plainRate,
+                cpu ? String.format(Locale.ROOT, "%.1f", plainCpu) : "-", cpu ? String.format(Locale.ROOT, "%.1f", specCpu) : "-",
+                cpu ? String.format(Locale.ROOT, "%.2fx", specCpu / plainCpu) : "-",
                 ms.proposed() == 0 ? 0.0 : (double) ms.accepted() / ms.proposed(),
                 ms.blocks() == 0 ? 0.0 : (double) ms.accepted() / ms.blocks(),
                 ms.blocks() == 0 ? 0.0 : (double) (ms.accepted() + ms.blocks()) / ms.blocks(),
@@ -157,9 +176,11 @@ public final class SpeculativeBenchmark {
         return sb.toString();
     }
 
-    private static Round median(List<Round> rounds) {
+    /** The median round by wall-clock or by CPU rate. */
+    private static Round median(List<Round> rounds, boolean byCpu) {
         List<Round> sorted = new ArrayList<>(rounds);
-        sorted.sort((a, b) -> Double.compare(a.tokens() / a.seconds(), b.tokens() / b.seconds()));
+        sorted.sort((a, b) -> byCpu ? Double.compare(a.tokens() / a.cpuSeconds(), b.tokens() / b.cpuSeconds())
+                : Double.compare(a.tokens() / a.seconds(), b.tokens() / b.seconds()));
         return sorted.get(sorted.size() / 2);
     }
 
