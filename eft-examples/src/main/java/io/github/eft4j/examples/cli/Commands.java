@@ -307,11 +307,8 @@ final class Commands {
 
         @Override
         public int run(OptionSpec.Parsed a, PrintStream out, PrintStream err) {
+            Map<String, Path> dirs = triple(a);
             Path fam = family();
-            Map<String, Path> dirs = new LinkedHashMap<>();
-            dirs.put(EFTSpec.LARGE_BASE, dir(a, "large-base", fam.resolve("large-base")));
-            dirs.put(EFTSpec.SMALL_FT, dir(a, "small-ft", fam.resolve("small-ft")));
-            dirs.put(EFTSpec.SMALL_BASE, dir(a, "small-base", fam.resolve("small-base")));
             boolean lambda = a.has("lambda");
             double beta = a.number("beta", 1.0, -100, false, 100);
             if (lambda) {
@@ -346,24 +343,39 @@ final class Commands {
                 if (lambda) {
                     prompt = prompt.with("small-ft2", chatIds);
                 }
-                EftDecoder.Builder b = EftDecoder.builder(spec).vocabSize(m.tokenizer().vocabSize());
-                for (String c : spec.names()) {
-                    b.source(c, m.timed.get(c));
-                }
                 GenerationConfig cfg = generationConfig(a, m, k > 0 ? SpeculativeConfig.adaptive(k) : null);
                 if (a.flag("parallel")) {
                     java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(spec.size());
                     try {
-                        runAndReport(b.build(), prompt, cfg.withExecutor(ex), m, a, out, err);
+                        runAndReport(decoder(spec, m), prompt, cfg.withExecutor(ex), m, a, out, err);
                     } finally {
                         ex.shutdownNow();
                     }
                 } else {
-                    runAndReport(b.build(), prompt, cfg, m, a, out, err);
+                    runAndReport(decoder(spec, m), prompt, cfg, m, a, out, err);
                 }
             }
             return Eft4jCli.OK;
         }
+    }
+
+    /** The up-scaling triple's folders: the options, else the embedded family's. */
+    static Map<String, Path> triple(OptionSpec.Parsed a) {
+        Path fam = family();
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        for (String c : List.of(EFTSpec.LARGE_BASE, EFTSpec.SMALL_FT, EFTSpec.SMALL_BASE)) {
+            dirs.put(c, dir(a, c, fam.resolve(c)));
+        }
+        return dirs;
+    }
+
+    /** A decoder over the loaded (timed) sources of every spec component. */
+    static EftDecoder decoder(EFTSpec spec, Models m) {
+        EftDecoder.Builder b = EftDecoder.builder(spec).vocabSize(m.tokenizer().vocabSize());
+        for (String c : spec.names()) {
+            b.source(c, m.timed.get(c));
+        }
+        return b.build();
     }
 
     static Path dir(OptionSpec.Parsed a, String name, Path dflt) {
@@ -392,11 +404,7 @@ final class Commands {
 
         @Override
         public int run(OptionSpec.Parsed a, PrintStream out, PrintStream err) {
-            Path fam = family();
-            Map<String, Path> dirs = new LinkedHashMap<>();
-            dirs.put(EFTSpec.LARGE_BASE, dir(a, "large-base", fam.resolve("large-base")));
-            dirs.put(EFTSpec.SMALL_FT, dir(a, "small-ft", fam.resolve("small-ft")));
-            dirs.put(EFTSpec.SMALL_BASE, dir(a, "small-base", fam.resolve("small-base")));
+            Map<String, Path> dirs = triple(a);
             ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
             try (Models m = new Models(dirs, a, err)) {
                 Tokenizer tok = m.tokenizer();
@@ -409,11 +417,7 @@ final class Commands {
                 }
                 Prompt prompt = Prompt.of(plainIds).with(EFTSpec.SMALL_FT, chatIds);
                 EFTSpec spec = EFTSpec.upscale();
-                EftDecoder.Builder b = EftDecoder.builder(spec).vocabSize(tok.vocabSize());
-                for (String c : spec.names()) {
-                    b.source(c, m.timed.get(c));
-                }
-                ScoreResult r = b.build().score(prompt, cont);
+                ScoreResult r = decoder(spec, m).score(prompt, cont);
                 out.printf(Locale.ROOT, "%-12s %10s %10s %12s%n", "model", "log-lik", "nll/token", "perplexity");
                 printScore(out, "eft-upscale", r.totalLogProb(), cont.length);
                 for (int i = 0; i < spec.size(); i++) {
@@ -456,11 +460,7 @@ final class Commands {
 
         @Override
         public int run(OptionSpec.Parsed a, PrintStream out, PrintStream err) {
-            Path fam = family();
-            Map<String, Path> dirs = new LinkedHashMap<>();
-            dirs.put(EFTSpec.LARGE_BASE, dir(a, "large-base", fam.resolve("large-base")));
-            dirs.put(EFTSpec.SMALL_FT, dir(a, "small-ft", fam.resolve("small-ft")));
-            dirs.put(EFTSpec.SMALL_BASE, dir(a, "small-base", fam.resolve("small-base")));
+            Map<String, Path> dirs = triple(a);
             int maxTokens = a.integer("max-tokens", 48, 1, 100_000);
             int rounds = a.integer("rounds", 3, 1, 1000);
             int k = a.integer("speculative", 4, 1, SpeculativeConfig.MAX_DRAFT_LENGTH);
@@ -474,11 +474,7 @@ final class Commands {
                             .with(EFTSpec.SMALL_FT, ChatPrompts.encode(tok, io.github.eft4j.chat.TemplateChatFormat.QA, null, user)));
                 }
                 EFTSpec spec = EFTSpec.upscale();
-                EftDecoder.Builder b = EftDecoder.builder(spec).vocabSize(tok.vocabSize());
-                for (String c : spec.names()) {
-                    b.source(c, m.timed.get(c));
-                }
-                EftDecoder d = b.build();
+                EftDecoder d = decoder(spec, m);
                 GenerationConfig plain = GenerationConfig.builder().maxNewTokens(maxTokens)
                         .sampling(SamplingConfig.greedyDecoding()).trace(false).build();
                 GenerationConfig spec8 = plain.withSpeculative(SpeculativeConfig.adaptive(k));

@@ -4,7 +4,6 @@ import io.github.eft4j.EFTSpec;
 import io.github.eft4j.EftDecoder;
 import io.github.eft4j.GenerationConfig;
 import io.github.eft4j.GenerationResult;
-import io.github.eft4j.LogitSource;
 import io.github.eft4j.Prompt;
 import io.github.eft4j.ScoreResult;
 import io.github.eft4j.examples.cli.Eft4jCli.Command;
@@ -129,12 +128,7 @@ final class Reproduce implements Command {
     private static Row eval(String name, String note, EFTSpec spec, boolean basesSeeQa, List<Word> words,
             Commands.Models models, Tokenizer tok, int eos, int maxTokens, String fewShot, PrintStream err) {
         long t0 = System.nanoTime();
-        EftDecoder.Builder b = EftDecoder.builder(spec).vocabSize(tok.vocabSize());
-        for (String c : spec.names()) {
-            LogitSource s = models.timed.get(c);
-            b.source(c, s);
-        }
-        EftDecoder d = b.build();
+        EftDecoder d = Commands.decoder(spec, models);
         // Greedy answers stop at </s> or at a line break, as tools/family/eval.py does.
         GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(maxTokens).stopTokens(eos)
                 .stopSequences(ids -> tok.decode(ids, true), "\n").trace(false).build();
