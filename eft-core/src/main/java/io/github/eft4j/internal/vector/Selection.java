@@ -18,20 +18,46 @@ public final class Selection {
     }
 
     /**
-     * Returns the k-th largest value of {@code x[0, n)} (k = 1 is the maximum), by quickselect
-     * with three-way partitioning (robust to the many equal {@code -inf} entries of masked rows).
+     * Returns the k-th largest value of {@code x[0, n)} (k = 1 is the maximum). For small
+     * {@code k} a vector pre-pass bounds it from below: the smallest of the maxima of {@code k}
+     * disjoint blocks is at most the k-th largest (those k maxima are k distinct entries), so only
+     * entries at or above that bound are copied; a three-way quickselect (robust to the many equal
+     * {@code -inf} of masked rows) then runs on them.
      *
+     * @param kernels the kernels for the block maxima
      * @param x the row, without NaN; not modified
      * @param n the number of entries
      * @param k the rank, in {@code [1, n]}
      * @param scratch a work buffer at least {@code n} long
      * @return the k-th largest value
      */
-    public static float kthLargest(float[] x, int n, int k, float[] scratch) {
-        System.arraycopy(x, 0, scratch, 0, n);
+    public static float kthLargest(VectorKernels kernels, float[] x, int n, int k, float[] scratch) {
+        int m;
+        if (k <= n / 64) {
+            int block = n / k;
+            float bound = Float.POSITIVE_INFINITY;
+            for (int b = 0; b < k; b++) {
+                bound = Math.min(bound, kernels.max(x, b * block, b == k - 1 ? n : (b + 1) * block));
+            }
+            m = 0;
+            for (int j = 0; j < n; j++) {
+                float v = x[j];
+                if (v >= bound) {
+                    scratch[m++] = v;
+                }
+            }
+        } else {
+            System.arraycopy(x, 0, scratch, 0, n);
+            m = n;
+        }
+        return quickselect(scratch, m, k);
+    }
+
+    /** The k-th largest of {@code a[0, m)} by three-way quickselect; reorders {@code a}. */
+    private static float quickselect(float[] scratch, int m, int k) {
         int target = k - 1;
         int lo = 0;
-        int hi = n - 1;
+        int hi = m - 1;
         while (lo < hi) {
             float pivot = median(scratch[lo], scratch[(lo + hi) >>> 1], scratch[hi]);
             // descending: [lo, lt) > pivot, [lt, gt] == pivot, (gt, hi] < pivot

@@ -197,9 +197,10 @@ class VectorKernelsTest {
         }
     }
 
-    @ParameterizedTest(name = "n={0}")
-    @ValueSource(ints = {1, 2, 3, 7, 13, 31, 64, 65, 127, 1000, 4098, 32000, 128256})
-    void kthLargestMatchesSort(int n) {
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("implsAndSizes")
+    void kthLargestMatchesSort(String name, int n) {
+        VectorKernels k = impl(name);
         float[] x = Reference.logits(n, 51 + n);
         if (n > 10) {
             Reference.mask(x, 0.3, 8);          // many equal -inf values
@@ -208,8 +209,9 @@ class VectorKernelsTest {
         float[] sorted = x.clone();
         Arrays.sort(sorted);
         float[] scratch = new float[n];
-        for (int kk : new int[] {1, Math.min(2, n), Math.max(1, n / 3), n}) {
-            assertEquals(sorted[n - kk], Selection.kthLargest(x, n, kk, scratch), "k=" + kk);
+        // small k takes the block-maxima pre-pass, large k the full copy
+        for (int kk : new int[] {1, Math.min(2, n), Math.min(50, n), Math.max(1, n / 64), Math.max(1, n / 3), n}) {
+            assertEquals(sorted[n - kk], Selection.kthLargest(k, x, n, kk, scratch), "k=" + kk);
         }
     }
 
@@ -258,6 +260,14 @@ class VectorKernelsTest {
         int n = 128256;
         float[] x = Reference.logits(n, 99);
         assertEquals(s.max(x, n), p.max(x, n));
+        for (int[] r : new int[][] {{0, 1}, {3, 70}, {17, 5000}, {n - 65, n}, {1000, 1000 + 64 * 4}}) {
+            float expected = Float.NEGATIVE_INFINITY;
+            for (int j = r[0]; j < r[1]; j++) {
+                expected = Math.max(expected, x[j]);
+            }
+            assertEquals(expected, s.max(x, r[0], r[1]), Arrays.toString(r));
+            assertEquals(expected, p.max(x, r[0], r[1]), Arrays.toString(r));
+        }
         assertEquals(s.argmax(x, n), p.argmax(x, n));
         assertEquals(s.logSumExp(x, n), p.logSumExp(x, n), Reference.tol(n, s.logSumExp(x, n)));
     }
