@@ -116,9 +116,12 @@ public final class Selection {
             return m;
         }
         kernels.expInto(scores, lse, probs, n);
-        // llama2.c's cut: tokens below (1 - p) / (n - 1) hold less than 1 - p together, so the
-        // nucleus lies among the others; it usually leaves a small part of the vocabulary.
+        // llama2.c's cut: when the most likely token is kept, the at most n - 1 tokens below
+        // (1 - p) / (n - 1) hold less than 1 - p together, so the nucleus lies among the others;
+        // it usually leaves a small part of the vocabulary. Capping the cut at the top
+        // probability keeps that token (a near-uniform row with p < 1/n would lose every token).
         float cut = n > 1 ? (1 - topP) / (n - 1) * 0.999f : 0f;     // margin for rounding
+        cut = Math.min(cut, kernels.max(probs, n));
         for (int j = 0; j < n; j++) {
             float p = probs[j];
             if (p >= cut && scores[j] != Float.NEGATIVE_INFINITY) {

@@ -242,6 +242,18 @@ class VectorKernelsTest {
     }
 
     @Test
+    void nucleusOfANearUniformRowWithTinyTopPKeepsTheTopToken() {
+        // p < 1/n on a uniform row: llama2.c's plain cut would drop every token
+        for (int n : new int[] {2, 3, 10}) {
+            float[] x = new float[n];
+            long[] keys = new long[n];
+            int size = Selection.nucleus(VectorizationProvider.scalar(), x, n, (float) Math.log(n), 0.01f, new float[n], keys);
+            assertEquals(1, size, "n=" + n);
+            assertEquals(0, Selection.tokenOf(keys[0]), "lowest id wins the tie");
+        }
+    }
+
+    @Test
     void nucleusBreaksTiesByLowerId() {
         float[] x = {0f, 1f, 1f, 1f, 0f};
         long[] keys = new long[5];
