@@ -196,6 +196,10 @@ final class LinearEFTCombiner implements EFTCombiner {
                 throw new IllegalArgumentException("logit row " + i + " ('" + spec.components().get(i).name() + "') has "
                         + logits[i].length + " entries; expected at least the shared vocabulary size " + vocabSize);
             }
+            if (logits[i] == out) {
+                throw new IllegalArgumentException("out must not be logit row " + i + " ('" + spec.components().get(i).name()
+                        + "'): the rows are read again by componentLogProb; expected a separate array");
+            }
             if (!Float.isFinite(coefficients[i])) {
                 throw new IllegalArgumentException("coefficient " + i + " ('" + spec.components().get(i).name()
                         + "') must be finite, got " + coefficients[i]);

@@ -169,6 +169,7 @@ class LinearEFTCombinerTest {
         assertMessage(() -> eft.combine(new float[][] {x[0], new float[n - 1], x[2]}, eft.spec().coefficients(), out),
                 "has 63 entries; expected at least the shared vocabulary size 64");
         assertMessage(() -> eft.combine(x, eft.spec().coefficients(), new float[n - 1]), "out has 63 entries");
+        assertMessage(() -> eft.combine(x, eft.spec().coefficients(), x[2]), "out must not be logit row 2");
         assertMessage(() -> eft.combine(other, eft.spec().coefficients(), out), "NaN logit in component 0");
         assertMessage(() -> eft.combine(x, new float[] {0f, 0f, 0f}, out), "every coefficient is 0");
         assertMessage(() -> eft.componentLogProb(3, 0), "component 3 out of range [0, 3)");
