@@ -194,7 +194,9 @@ class LinearEFTCombinerTest {
         for (int j = 0; j < n; j++) {
             boolean inNucleus = anchorLp[j] != Double.NEGATIVE_INFINITY && before[j] < topP;
             if (!inNucleus) {
-                raw[j] = mode == EFTSpec.ConservativeMode.REMOVE ? Double.NEGATIVE_INFINITY : anchorLp[j];
+                // ANCHOR_ONLY: the anchor's own log-prob, but a masked token stays masked
+                raw[j] = mode == EFTSpec.ConservativeMode.REMOVE || raw[j] == Double.NEGATIVE_INFINITY
+                        ? Double.NEGATIVE_INFINITY : anchorLp[j];
             }
         }
         return Reference.logSoftmax(raw);
@@ -211,8 +213,15 @@ class LinearEFTCombinerTest {
         EFTSpec spec = EFTSpec.upscale().withConservativeFilter(new EFTSpec.ConservativeFilter(EFTSpec.SMALL_FT, 0.9, mode));
         LinearEFTCombiner eft = new LinearEFTCombiner(spec, n, impl(name));
         float[][] x = {Reference.logits(n, 11), Reference.logits(n, 12), Reference.logits(n, 13)};
+        float[] outside = Reference.logits(n, 12);
+        int low = 0;
+        for (int j = 0; j < n; j++) {
+            low = outside[j] < outside[low] ? j : low;     // the anchor's least likely token: outside the nucleus
+        }
+        x[2][low] = Float.NEGATIVE_INFINITY;               // masked in the c = -1 component
         float[] out = new float[n];
         eft.combine(x, spec.coefficients(), out);
+        assertEquals(Float.NEGATIVE_INFINITY, out[low], "a masked token outside the nucleus stays masked");
         double[] ref = conservativeReference(x, new double[] {1, 1, -1}, 1, 0.9, mode, n);
         double[] before = Reference.massBefore(Reference.logSoftmax(x[1], n));
         for (int j = 0; j < n; j++) {
@@ -237,7 +246,7 @@ class LinearEFTCombinerTest {
         if (mode == EFTSpec.ConservativeMode.REMOVE) {
             assertTrue(kept < n, "REMOVE must drop the tail");
         } else {
-            assertEquals(n, kept, "ANCHOR_ONLY keeps every token");
+            assertEquals(n - 1, kept, "ANCHOR_ONLY keeps every token but the masked one");
         }
     }
 

@@ -144,6 +144,20 @@ public final class PanamaKernels implements VectorKernels {
     }
 
     @Override
+    public void replaceUnmasked(float[] src, float delta, float[] dst, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector d = FloatVector.fromArray(S, dst, j);
+            FloatVector.fromArray(S, src, j).add(delta).blend(NEG_INF, d.compare(VectorOperators.EQ, NEG_INF)).intoArray(dst, j);
+        }
+        for (; j < n; j++) {
+            if (dst[j] != NEG_INF) {
+                dst[j] = src[j] + delta;
+            }
+        }
+    }
+
+    @Override
     public void expInto(float[] src, float shift, float[] dst, int n) {
         int j = 0;
         for (int bound = S.loopBound(n); j < bound; j += L) {

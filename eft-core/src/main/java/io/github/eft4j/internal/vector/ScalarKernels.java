@@ -80,6 +80,15 @@ public final class ScalarKernels implements VectorKernels {
     }
 
     @Override
+    public void replaceUnmasked(float[] src, float delta, float[] dst, int n) {
+        for (int j = 0; j < n; j++) {
+            if (dst[j] != Float.NEGATIVE_INFINITY) {
+                dst[j] = src[j] + delta;
+            }
+        }
+    }
+
+    @Override
     public void expInto(float[] src, float shift, float[] dst, int n) {
         for (int j = 0; j < n; j++) {
             dst[j] = (float) Math.exp(src[j] - shift);

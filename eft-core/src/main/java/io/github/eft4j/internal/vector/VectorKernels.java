@@ -102,6 +102,16 @@ public interface VectorKernels {
     void addInto(float[] src, float delta, float[] dst, int n);
 
     /**
+     * Replaces every unmasked entry: {@code dst[j] = dst[j] == -inf ? -inf : src[j] + delta}.
+     *
+     * @param src the source row
+     * @param delta the constant, finite
+     * @param dst the destination row, whose {@code -inf} entries stay {@code -inf}
+     * @param n the number of entries
+     */
+    void replaceUnmasked(float[] src, float delta, float[] dst, int n);
+
+    /**
      * Writes {@code dst[j] = exp(src[j] − shift)} (probabilities from log-probabilities when
      * {@code shift} is the log-sum-exp); {@code -inf} gives 0.
      *

@@ -148,11 +148,15 @@ class VectorKernelsTest {
         k.maskBelow(m, n, 3f);
         float[] e = new float[n];
         k.expInto(x, 9f, e, n);
+        float[] src = Reference.logits(n, 77 + n);
+        float[] r = x.clone();
+        k.replaceUnmasked(src, -1.5f, r, n);
         for (int j = 0; j < n; j++) {
             assertEquals(x[j] + -2.5f, y[j]);
             assertEquals(x[j] + -2.5f, z[j]);
             assertEquals(x[j] * 0.7f, s[j]);
             assertEquals(x[j] < 3f ? Float.NEGATIVE_INFINITY : x[j], m[j]);
+            assertEquals(x[j] == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : src[j] + -1.5f, r[j]);
             double ref = Math.exp((double) x[j] - 9.0);
             assertEquals(ref, e[j], 2e-6 * ref, "exp at " + j);
         }
