@@ -19,7 +19,8 @@ CP="eft-examples/target/classes:$(cat eft-examples/target/classpath.txt)"
 FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 
 # Defaults: 1 fork per parameter set, 3×1 s warm-up, 5×1 s measurement; GC profiler for B/op.
+# The forks inherit this JVM's flags (JMH copies its input arguments).
 JMH_OPTS="${JMH_OPTS:--f 1 -wi 3 -i 5 -w 1s -r 1s}"
 exec "$JAVA" $FLAGS -cp "$CP" org.openjdk.jmh.Main \
-  $JMH_OPTS -prof gc -jvmArgsAppend "$FLAGS" \
+  $JMH_OPTS -prof gc \
   -rf json -rff eft-examples/target/jmh-result.json "${@:-io.github.eft4j.examples.bench}"

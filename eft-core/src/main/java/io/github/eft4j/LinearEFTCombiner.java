@@ -24,7 +24,9 @@ import io.github.eft4j.internal.vector.VectorizationProvider;
  * {@code c·(−inf)} with {@code c < 0} from turning a masked token into the most likely one (or
  * into NaN next to another {@code -inf}). A component with coefficient 0 does not take part. A
  * step where every token ends up masked, a NaN or {@code +inf} logit, a non-finite coefficient
- * and short rows are rejected with {@link IllegalArgumentException} before anything is written.
+ * and short rows are rejected with {@link IllegalArgumentException}; the combiner's state (what
+ * {@link #componentLogProb} reads) stays that of the last successful call. Only the all-masked
+ * case is detected after {@code out} was written; every other check runs before.
  *
  * <p><b>Conservative filter</b> ({@link EFTSpec.ConservativeFilter}, the paper's conservative
  * decoding): the anchor component's top-p nucleus is computed on its own distribution
@@ -34,7 +36,8 @@ import io.github.eft4j.internal.vector.VectorizationProvider;
  * <ul>
  *   <li>{@link EFTSpec.ConservativeMode#REMOVE}: {@code -inf}, i.e. probability 0;</li>
  *   <li>{@link EFTSpec.ConservativeMode#ANCHOR_ONLY}: {@code x_a[y] − lse_a}, the anchor's own
- *       log-probability, the other components' deltas dropped.</li>
+ *       log-probability, the other components' deltas dropped; a token masked by the rule
+ *       below stays masked.</li>
  * </ul>
  * {@code topP = 1} disables the filter.
  *
@@ -103,15 +106,6 @@ final class LinearEFTCombiner implements EFTCombiner {
         return vocabSize;
     }
 
-    /**
-     * Returns the name of the kernels in use (for logs and benchmarks).
-     *
-     * @return the kernel name
-     */
-    String kernelName() {
-        return kernels.name();
-    }
-
     @Override
     public void combine(float[][] logits, float[] coefficients, float[] out) {
         validate(logits, coefficients, out);
@@ -168,7 +162,7 @@ final class LinearEFTCombiner implements EFTCombiner {
             for (int t = 0; t < size; t++) {
                 saved[t] = out[Selection.tokenOf(keys[t])];
             }
-            kernels.addInto(anchorLogits, -anchorLse, out, n);
+            kernels.replaceUnmasked(anchorLogits, -anchorLse, out, n);   // masked tokens stay masked
             for (int t = 0; t < size; t++) {
                 out[Selection.tokenOf(keys[t])] = saved[t];
             }
@@ -195,6 +189,10 @@ final class LinearEFTCombiner implements EFTCombiner {
             if (logits[i].length < vocabSize) {
                 throw new IllegalArgumentException("logit row " + i + " ('" + spec.components().get(i).name() + "') has "
                         + logits[i].length + " entries; expected at least the shared vocabulary size " + vocabSize);
+            }
+            if (logits[i] == out) {
+                throw new IllegalArgumentException("out must not be logit row " + i + " ('" + spec.components().get(i).name()
+                        + "'): the rows are read again by componentLogProb; expected a separate array");
             }
             if (!Float.isFinite(coefficients[i])) {
                 throw new IllegalArgumentException("coefficient " + i + " ('" + spec.components().get(i).name()

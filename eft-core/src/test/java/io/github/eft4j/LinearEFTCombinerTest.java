@@ -169,6 +169,7 @@ class LinearEFTCombinerTest {
         assertMessage(() -> eft.combine(new float[][] {x[0], new float[n - 1], x[2]}, eft.spec().coefficients(), out),
                 "has 63 entries; expected at least the shared vocabulary size 64");
         assertMessage(() -> eft.combine(x, eft.spec().coefficients(), new float[n - 1]), "out has 63 entries");
+        assertMessage(() -> eft.combine(x, eft.spec().coefficients(), x[2]), "out must not be logit row 2");
         assertMessage(() -> eft.combine(other, eft.spec().coefficients(), out), "NaN logit in component 0");
         assertMessage(() -> eft.combine(x, new float[] {0f, 0f, 0f}, out), "every coefficient is 0");
         assertMessage(() -> eft.componentLogProb(3, 0), "component 3 out of range [0, 3)");
@@ -193,7 +194,9 @@ class LinearEFTCombinerTest {
         for (int j = 0; j < n; j++) {
             boolean inNucleus = anchorLp[j] != Double.NEGATIVE_INFINITY && before[j] < topP;
             if (!inNucleus) {
-                raw[j] = mode == EFTSpec.ConservativeMode.REMOVE ? Double.NEGATIVE_INFINITY : anchorLp[j];
+                // ANCHOR_ONLY: the anchor's own log-prob, but a masked token stays masked
+                raw[j] = mode == EFTSpec.ConservativeMode.REMOVE || raw[j] == Double.NEGATIVE_INFINITY
+                        ? Double.NEGATIVE_INFINITY : anchorLp[j];
             }
         }
         return Reference.logSoftmax(raw);
@@ -210,8 +213,15 @@ class LinearEFTCombinerTest {
         EFTSpec spec = EFTSpec.upscale().withConservativeFilter(new EFTSpec.ConservativeFilter(EFTSpec.SMALL_FT, 0.9, mode));
         LinearEFTCombiner eft = new LinearEFTCombiner(spec, n, impl(name));
         float[][] x = {Reference.logits(n, 11), Reference.logits(n, 12), Reference.logits(n, 13)};
+        float[] outside = Reference.logits(n, 12);
+        int low = 0;
+        for (int j = 0; j < n; j++) {
+            low = outside[j] < outside[low] ? j : low;     // the anchor's least likely token: outside the nucleus
+        }
+        x[2][low] = Float.NEGATIVE_INFINITY;               // masked in the c = -1 component
         float[] out = new float[n];
         eft.combine(x, spec.coefficients(), out);
+        assertEquals(Float.NEGATIVE_INFINITY, out[low], "a masked token outside the nucleus stays masked");
         double[] ref = conservativeReference(x, new double[] {1, 1, -1}, 1, 0.9, mode, n);
         double[] before = Reference.massBefore(Reference.logSoftmax(x[1], n));
         for (int j = 0; j < n; j++) {
@@ -236,7 +246,7 @@ class LinearEFTCombinerTest {
         if (mode == EFTSpec.ConservativeMode.REMOVE) {
             assertTrue(kept < n, "REMOVE must drop the tail");
         } else {
-            assertEquals(n, kept, "ANCHOR_ONLY keeps every token");
+            assertEquals(n - 1, kept, "ANCHOR_ONLY keeps every token but the masked one");
         }
     }
 
@@ -250,6 +260,53 @@ class LinearEFTCombinerTest {
         EFTCombiner.create(spec, n).combine(x, spec.coefficients(), a);
         EFTCombiner.create(EFTSpec.upscale(), n).combine(x, spec.coefficients(), b);
         assertArrayEquals(b, a);
+    }
+
+    /**
+     * End to end: tokens drawn through {@code EFTCombiner} + {@code SamplingPipeline} follow the
+     * float64 EFT distribution (with the conservative REMOVE filter, so that never-allowed tokens
+     * are checked too). Chi-square with a fixed seed; a correct implementation fails with
+     * probability 1e-4.
+     */
+    @Test
+    void drawsFollowTheEftDistributionByChiSquare() {
+        int n = 30;
+        EFTSpec spec = EFTSpec.upscale().withConservativeFilter(
+                new EFTSpec.ConservativeFilter(EFTSpec.SMALL_FT, 0.8, EFTSpec.ConservativeMode.REMOVE));
+        float[][] x = new float[3][];
+        for (int i = 0; i < 3; i++) {
+            x[i] = Reference.logits(n, 100 + i);
+            for (int j = 0; j < n; j++) {
+                x[i][j] /= 3f;                            // flat rows: many tokens matter
+            }
+        }
+        double[] ref = conservativeReference(x, new double[] {1, 1, -1}, 1, 0.8, EFTSpec.ConservativeMode.REMOVE, n);
+        EFTCombiner eft = EFTCombiner.create(spec, n);
+        float[] row = new float[n];
+        eft.combine(x, spec.coefficients(), row);
+        io.github.eft4j.sampling.SamplingPipeline pipeline =
+                new io.github.eft4j.sampling.SamplingPipeline(io.github.eft4j.sampling.SamplingConfig.sampling(), n);
+        pipeline.process(row, null, 0);
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(99);
+        int draws = 100_000;
+        long[] counts = new long[n];
+        for (int t = 0; t < draws; t++) {
+            counts[pipeline.pick(row, rng)]++;
+        }
+        java.util.List<Double> expected = new java.util.ArrayList<>();
+        java.util.List<Long> observed = new java.util.ArrayList<>();
+        for (int j = 0; j < n; j++) {
+            if (ref[j] == Double.NEGATIVE_INFINITY) {
+                assertEquals(0, counts[j], "drew token " + j + " outside the anchor's nucleus");
+            } else {
+                expected.add(Math.exp(ref[j]) * draws);
+                observed.add(counts[j]);
+            }
+        }
+        assertTrue(expected.size() >= 3, "nucleus too small for a meaningful test: " + expected.size());
+        double p = new org.apache.commons.math3.stat.inference.ChiSquareTest().chiSquareTest(
+                expected.stream().mapToDouble(Double::doubleValue).toArray(), observed.stream().mapToLong(Long::longValue).toArray());
+        assertTrue(p > 1e-4, "chi-square p-value " + p + " over " + expected.size() + " tokens");
     }
 
     @Test

@@ -50,6 +50,6 @@ public final class TopK implements LogitProcessor {
         if (k >= vocabSize) {
             return;
         }
-        kernels.maskBelow(scores, vocabSize, Selection.kthLargest(scores, vocabSize, k, scratch));
+        kernels.maskBelow(scores, vocabSize, Selection.kthLargest(kernels, scores, vocabSize, k, scratch));
     }
 }

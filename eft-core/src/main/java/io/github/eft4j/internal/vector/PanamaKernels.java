@@ -37,10 +37,11 @@ public final class PanamaKernels implements VectorKernels {
     }
 
     @Override
-    public float max(float[] x, int n) {
-        int j = 0;
+    public float max(float[] x, int from, int to) {
+        int j = from;
+        int n = to;
         float m = NEG_INF;
-        if (n >= 4 * L) {
+        if (to - from >= 4 * L) {
             FloatVector m0 = FloatVector.broadcast(S, NEG_INF), m1 = m0, m2 = m0, m3 = m0;
             for (int bound = n - 4 * L; j <= bound; j += 4 * L) {
                 m0 = m0.max(FloatVector.fromArray(S, x, j));
@@ -48,7 +49,7 @@ public final class PanamaKernels implements VectorKernels {
                 m2 = m2.max(FloatVector.fromArray(S, x, j + 2 * L));
                 m3 = m3.max(FloatVector.fromArray(S, x, j + 3 * L));
             }
-            for (int bound = S.loopBound(n); j < bound; j += L) {
+            for (int bound = from + S.loopBound(to - from); j < bound; j += L) {
                 m0 = m0.max(FloatVector.fromArray(S, x, j));
             }
             m = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
@@ -139,6 +140,20 @@ public final class PanamaKernels implements VectorKernels {
         }
         for (; j < n; j++) {
             dst[j] = src[j] + delta;
+        }
+    }
+
+    @Override
+    public void replaceUnmasked(float[] src, float delta, float[] dst, int n) {
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector d = FloatVector.fromArray(S, dst, j);
+            FloatVector.fromArray(S, src, j).add(delta).blend(NEG_INF, d.compare(VectorOperators.EQ, NEG_INF)).intoArray(dst, j);
+        }
+        for (; j < n; j++) {
+            if (dst[j] != NEG_INF) {
+                dst[j] = src[j] + delta;
+            }
         }
     }
 

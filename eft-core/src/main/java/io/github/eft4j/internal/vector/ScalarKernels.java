@@ -19,9 +19,9 @@ public final class ScalarKernels implements VectorKernels {
     }
 
     @Override
-    public float max(float[] x, int n) {
+    public float max(float[] x, int from, int to) {
         float m = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
+        for (int j = from; j < to; j++) {
             m = Math.max(m, x[j]);
         }
         return m;
@@ -76,6 +76,15 @@ public final class ScalarKernels implements VectorKernels {
     public void addInto(float[] src, float delta, float[] dst, int n) {
         for (int j = 0; j < n; j++) {
             dst[j] = src[j] + delta;
+        }
+    }
+
+    @Override
+    public void replaceUnmasked(float[] src, float delta, float[] dst, int n) {
+        for (int j = 0; j < n; j++) {
+            if (dst[j] != Float.NEGATIVE_INFINITY) {
+                dst[j] = src[j] + delta;
+            }
         }
     }
 

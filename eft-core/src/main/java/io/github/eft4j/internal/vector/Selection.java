@@ -18,20 +18,46 @@ public final class Selection {
     }
 
     /**
-     * Returns the k-th largest value of {@code x[0, n)} (k = 1 is the maximum), by quickselect
-     * with three-way partitioning (robust to the many equal {@code -inf} entries of masked rows).
+     * Returns the k-th largest value of {@code x[0, n)} (k = 1 is the maximum). For small
+     * {@code k} a vector pre-pass bounds it from below: the smallest of the maxima of {@code k}
+     * disjoint blocks is at most the k-th largest (those k maxima are k distinct entries), so only
+     * entries at or above that bound are copied; a three-way quickselect (robust to the many equal
+     * {@code -inf} of masked rows) then runs on them.
      *
+     * @param kernels the kernels for the block maxima
      * @param x the row, without NaN; not modified
      * @param n the number of entries
      * @param k the rank, in {@code [1, n]}
      * @param scratch a work buffer at least {@code n} long
      * @return the k-th largest value
      */
-    public static float kthLargest(float[] x, int n, int k, float[] scratch) {
-        System.arraycopy(x, 0, scratch, 0, n);
+    public static float kthLargest(VectorKernels kernels, float[] x, int n, int k, float[] scratch) {
+        int m;
+        if (k <= n / 64) {
+            int block = n / k;
+            float bound = Float.POSITIVE_INFINITY;
+            for (int b = 0; b < k; b++) {
+                bound = Math.min(bound, kernels.max(x, b * block, b == k - 1 ? n : (b + 1) * block));
+            }
+            m = 0;
+            for (int j = 0; j < n; j++) {
+                float v = x[j];
+                if (v >= bound) {
+                    scratch[m++] = v;
+                }
+            }
+        } else {
+            System.arraycopy(x, 0, scratch, 0, n);
+            m = n;
+        }
+        return quickselect(scratch, m, k);
+    }
+
+    /** The k-th largest of {@code a[0, m)} by three-way quickselect; reorders {@code a}. */
+    private static float quickselect(float[] scratch, int m, int k) {
         int target = k - 1;
         int lo = 0;
-        int hi = n - 1;
+        int hi = m - 1;
         while (lo < hi) {
             float pivot = median(scratch[lo], scratch[(lo + hi) >>> 1], scratch[hi]);
             // descending: [lo, lt) > pivot, [lt, gt] == pivot, (gt, hi] < pivot
@@ -90,9 +116,12 @@ public final class Selection {
             return m;
         }
         kernels.expInto(scores, lse, probs, n);
-        // llama2.c's cut: tokens below (1 - p) / (n - 1) hold less than 1 - p together, so the
-        // nucleus lies among the others; it usually leaves a small part of the vocabulary.
+        // llama2.c's cut: when the most likely token is kept, the at most n - 1 tokens below
+        // (1 - p) / (n - 1) hold less than 1 - p together, so the nucleus lies among the others;
+        // it usually leaves a small part of the vocabulary. Capping the cut at the top
+        // probability keeps that token (a near-uniform row with p < 1/n would lose every token).
         float cut = n > 1 ? (1 - topP) / (n - 1) * 0.999f : 0f;     // margin for rounding
+        cut = Math.min(cut, kernels.max(probs, n));
         for (int j = 0; j < n; j++) {
             float p = probs[j];
             if (p >= cut && scores[j] != Float.NEGATIVE_INFINITY) {

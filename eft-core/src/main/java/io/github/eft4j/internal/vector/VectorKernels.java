@@ -28,7 +28,19 @@ public interface VectorKernels {
      * @param n the number of entries, at least 1
      * @return the maximum; NaN if any entry is NaN; {@code -inf} if all are {@code -inf}
      */
-    float max(float[] x, int n);
+    default float max(float[] x, int n) {
+        return max(x, 0, n);
+    }
+
+    /**
+     * Returns the largest entry of {@code x[from, to)}.
+     *
+     * @param x the row
+     * @param from the first index, inclusive
+     * @param to the last index, exclusive, {@code > from}
+     * @return the maximum; NaN if any entry is NaN; {@code -inf} if all are {@code -inf}
+     */
+    float max(float[] x, int from, int to);
 
     /**
      * Returns {@code Σ exp(x[j] - shift)} in float32.
@@ -88,6 +100,16 @@ public interface VectorKernels {
      * @param n the number of entries
      */
     void addInto(float[] src, float delta, float[] dst, int n);
+
+    /**
+     * Replaces every unmasked entry: {@code dst[j] = dst[j] == -inf ? -inf : src[j] + delta}.
+     *
+     * @param src the source row
+     * @param delta the constant, finite
+     * @param dst the destination row, whose {@code -inf} entries stay {@code -inf}
+     * @param n the number of entries
+     */
+    void replaceUnmasked(float[] src, float delta, float[] dst, int n);
 
     /**
      * Writes {@code dst[j] = exp(src[j] − shift)} (probabilities from log-probabilities when

@@ -148,11 +148,15 @@ class VectorKernelsTest {
         k.maskBelow(m, n, 3f);
         float[] e = new float[n];
         k.expInto(x, 9f, e, n);
+        float[] src = Reference.logits(n, 77 + n);
+        float[] r = x.clone();
+        k.replaceUnmasked(src, -1.5f, r, n);
         for (int j = 0; j < n; j++) {
             assertEquals(x[j] + -2.5f, y[j]);
             assertEquals(x[j] + -2.5f, z[j]);
             assertEquals(x[j] * 0.7f, s[j]);
             assertEquals(x[j] < 3f ? Float.NEGATIVE_INFINITY : x[j], m[j]);
+            assertEquals(x[j] == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : src[j] + -1.5f, r[j]);
             double ref = Math.exp((double) x[j] - 9.0);
             assertEquals(ref, e[j], 2e-6 * ref, "exp at " + j);
         }
@@ -197,9 +201,10 @@ class VectorKernelsTest {
         }
     }
 
-    @ParameterizedTest(name = "n={0}")
-    @ValueSource(ints = {1, 2, 3, 7, 13, 31, 64, 65, 127, 1000, 4098, 32000, 128256})
-    void kthLargestMatchesSort(int n) {
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("implsAndSizes")
+    void kthLargestMatchesSort(String name, int n) {
+        VectorKernels k = impl(name);
         float[] x = Reference.logits(n, 51 + n);
         if (n > 10) {
             Reference.mask(x, 0.3, 8);          // many equal -inf values
@@ -208,8 +213,9 @@ class VectorKernelsTest {
         float[] sorted = x.clone();
         Arrays.sort(sorted);
         float[] scratch = new float[n];
-        for (int kk : new int[] {1, Math.min(2, n), Math.max(1, n / 3), n}) {
-            assertEquals(sorted[n - kk], Selection.kthLargest(x, n, kk, scratch), "k=" + kk);
+        // small k takes the block-maxima pre-pass, large k the full copy
+        for (int kk : new int[] {1, Math.min(2, n), Math.min(50, n), Math.max(1, n / 64), Math.max(1, n / 3), n}) {
+            assertEquals(sorted[n - kk], Selection.kthLargest(k, x, n, kk, scratch), "k=" + kk);
         }
     }
 
@@ -240,6 +246,18 @@ class VectorKernelsTest {
     }
 
     @Test
+    void nucleusOfANearUniformRowWithTinyTopPKeepsTheTopToken() {
+        // p < 1/n on a uniform row: llama2.c's plain cut would drop every token
+        for (int n : new int[] {2, 3, 10}) {
+            float[] x = new float[n];
+            long[] keys = new long[n];
+            int size = Selection.nucleus(VectorizationProvider.scalar(), x, n, (float) Math.log(n), 0.01f, new float[n], keys);
+            assertEquals(1, size, "n=" + n);
+            assertEquals(0, Selection.tokenOf(keys[0]), "lowest id wins the tie");
+        }
+    }
+
+    @Test
     void nucleusBreaksTiesByLowerId() {
         float[] x = {0f, 1f, 1f, 1f, 0f};
         long[] keys = new long[5];
@@ -258,6 +276,14 @@ class VectorKernelsTest {
         int n = 128256;
         float[] x = Reference.logits(n, 99);
         assertEquals(s.max(x, n), p.max(x, n));
+        for (int[] r : new int[][] {{0, 1}, {3, 70}, {17, 5000}, {n - 65, n}, {1000, 1000 + 64 * 4}}) {
+            float expected = Float.NEGATIVE_INFINITY;
+            for (int j = r[0]; j < r[1]; j++) {
+                expected = Math.max(expected, x[j]);
+            }
+            assertEquals(expected, s.max(x, r[0], r[1]), Arrays.toString(r));
+            assertEquals(expected, p.max(x, r[0], r[1]), Arrays.toString(r));
+        }
         assertEquals(s.argmax(x, n), p.argmax(x, n));
         assertEquals(s.logSumExp(x, n), p.logSumExp(x, n), Reference.tol(n, s.logSumExp(x, n)));
     }

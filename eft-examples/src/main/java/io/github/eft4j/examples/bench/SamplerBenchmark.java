@@ -14,9 +14,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The sampling side of a step on a normalized row: top-p (0.9, temperature 0.8) processing plus
- * a draw, and a plain categorical draw, with both kernel implementations (one fork per
- * {@code impl}). {@code topP} includes an {@code arraycopy} of the row (processing is in place).
+ * The sampling side of a step on a normalized row: top-p (0.9) or top-k (50) processing at
+ * temperature 0.8 plus a draw, and a plain categorical draw, with both kernel implementations
+ * (one fork per {@code impl}). {@code topP} and {@code topK} include an {@code arraycopy} of the
+ * row (processing is in place).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,6 +33,7 @@ public class SamplerBenchmark {
     public int vocab;
 
     private SamplingPipeline topP;
+    private SamplingPipeline topK;
     private SamplingPipeline plain;
     private float[] source;
     private float[] normalized;
@@ -43,6 +45,7 @@ public class SamplerBenchmark {
     public void setUp() {
         BenchSupport.selectKernels(impl);
         topP = new SamplingPipeline(SamplingConfig.sampling().withTemperature(0.8f).withTopP(0.9f), vocab);
+        topK = new SamplingPipeline(SamplingConfig.sampling().withTemperature(0.8f).withTopK(50), vocab);
         plain = new SamplingPipeline(SamplingConfig.sampling(), vocab);
         source = BenchSupport.logits(vocab, 4);
         normalized = source.clone();
@@ -61,6 +64,18 @@ public class SamplerBenchmark {
         System.arraycopy(source, 0, row, 0, vocab);
         topP.process(row, null, 0);
         return topP.pick(row, rng);
+    }
+
+    /**
+     * Temperature + top-k 50 + renormalization, then a categorical draw.
+     *
+     * @return the token
+     */
+    @Benchmark
+    public int topK() {
+        System.arraycopy(source, 0, row, 0, vocab);
+        topK.process(row, null, 0);
+        return topK.pick(row, rng);
     }
 
     /**
