@@ -266,8 +266,9 @@ public final class EftDecoder {
 
     /**
      * Scores a continuation by teacher forcing: every source runs its prompt, then consumes the
-     * whole continuation in ONE multi-token {@code append}; position {@code t} is scored with
-     * the row before token {@code t}. The log-probabilities are the combiner's (conservative
+     * continuation but its last token in ONE multi-token {@code append} (so scoring needs no
+     * more context than generating it did); position {@code t} is scored with the row before
+     * token {@code t}. The log-probabilities are the combiner's (conservative
      * filter included) without sampling processors.
      *
      * @param prompt the prompt ids per component
@@ -294,8 +295,8 @@ public final class EftDecoder {
                 states[i] = sources[i].open(ids[i]);
                 first[i] = new float[sources[i].vocabSize()];
                 states[i].copyLogits(first[i]);
-                if (continuation.length > 0) {
-                    states[i].append(continuation.clone());
+                if (continuation.length > 1) {   // the last token's row is never read
+                    states[i].append(java.util.Arrays.copyOf(continuation, continuation.length - 1));
                 }
             }
             EftStep st = new EftStep(spec, sources, vocabSize, schedule);

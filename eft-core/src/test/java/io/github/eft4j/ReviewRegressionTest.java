@@ -1,0 +1,77 @@
+package io.github.eft4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.eft4j.sampling.SamplingConfig;
+import io.github.eft4j.testing.SyntheticLogitSource;
+import org.junit.jupiter.api.Test;
+
+/** Regressions found in the review of the decoder and speculative decoding. */
+class ReviewRegressionTest {
+    private static final int V = 40;
+
+    @Test
+    void resultAfterAFailedStepReportsTheTokensSoFarAsCancelled() {
+        SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 41);
+        EftDecoder decoder = EftDecoder.builder(EFTSpec.upscale()).source(EFTSpec.LARGE_BASE, s[0])
+                .source(EFTSpec.SMALL_FT, s[1]).source(EFTSpec.SMALL_BASE, new EftDecoderTest.NaNSource(s[2], 4)).build();
+        for (SpeculativeConfig sc : new SpeculativeConfig[] {null, SpeculativeConfig.fixed(2)}) {
+            GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(10).speculative(sc).build();
+            try (Generation g = decoder.start(Prompt.of(1, 2), cfg)) {
+                assertThrows(IllegalArgumentException.class, () -> g.forEachRemaining((int t) -> { }));
+                GenerationResult r = g.result();   // closed by the failure: must not fail itself
+                assertEquals(FinishReason.CANCELLED, r.finishReason());
+                assertEquals(4, r.length(), "tokens before the failing step");
+            }
+        }
+    }
+
+    @Test
+    void scoringAContinuationThatFitsTheContextOfItsGenerationSucceeds() {
+        // Generating n tokens consumes n - 1 of them (the last is never fed back); scoring them
+        // needs no more context than that.
+        int[] prompt = {1, 2};
+        int n = 6;
+        SyntheticLogitSource[] s = new SyntheticLogitSource[3];
+        for (int i = 0; i < 3; i++) {
+            s[i] = SyntheticLogitSource.builder("src" + i, V).ownSeed(i + 5).maxLength(prompt.length + n - 1).build();
+        }
+        EftDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        GenerationResult g = decoder.generate(Prompt.of(prompt), GenerationConfig.builder().maxNewTokens(n).trace(true).build());
+        assertEquals(n, g.length());
+        ScoreResult sr = decoder.score(Prompt.of(prompt), g.tokens());
+        for (int t = 0; t < n; t++) {
+            assertEquals(g.trace().get(t).combinedLogProb(), sr.logProbs()[t], 1e-6);
+        }
+        assertEquals(1, decoder.score(Prompt.of(prompt), new int[] {3}).tokens().size());
+    }
+
+    @Test
+    void speculativeStopsOnAFirstTokenStopAndAtTheContextLimitLikePlain() {
+        int[] prompt = {3, 1};
+        int n = 12;
+        SyntheticLogitSource[] s = new SyntheticLogitSource[3];
+        for (int i = 0; i < 3; i++) {
+            s[i] = SyntheticLogitSource.builder("src" + i, V).familySeed(9).ownSeed(i + 5).ownWeight(0.2)
+                    .maxLength(prompt.length + n - 1).build();
+        }
+        EftDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        GenerationConfig greedy = GenerationConfig.greedy(n);
+        GenerationResult plain = decoder.generate(Prompt.of(prompt), greedy);
+        for (int k = 1; k <= 8; k++) {
+            GenerationResult spec = decoder.generate(Prompt.of(prompt), greedy.withSpeculative(SpeculativeConfig.fixed(k)));
+            assertArrayEquals(plain.tokens(), spec.tokens(), "k " + k);
+            GenerationConfig stopFirst = greedy.toBuilder().stopTokens(plain.token(0)).build();
+            GenerationResult one = decoder.generate(Prompt.of(prompt), stopFirst.withSpeculative(SpeculativeConfig.fixed(k)));
+            assertArrayEquals(new int[] {plain.token(0)}, one.tokens());
+            assertEquals(FinishReason.STOP_TOKEN, one.finishReason());
+        }
+        GenerationResult sampled = decoder.generate(Prompt.of(prompt), GenerationConfig.builder().maxNewTokens(n)
+                .sampling(SamplingConfig.sampling()).seed(3L).speculative(SpeculativeConfig.adaptive(8)).build());
+        assertEquals(n, sampled.length());
+        assertTrue(sampled.speculative().draftsProposed() > 0);
+    }
+}
