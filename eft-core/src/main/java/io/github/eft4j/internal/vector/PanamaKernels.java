@@ -4,19 +4,22 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API kernels on the preferred float species (16 lanes with AVX-512). Loaded by name only
  * after {@link VectorizationProvider} checked that {@code jdk.incubator.vector} is present; the
  * scalar path never touches this class. Each kernel runs a main loop of {@code 4×VLENGTH} with
- * four accumulators where it reduces, a single-vector loop up to {@code loopBound}, and a scalar
- * tail.
+ * four accumulators where it reduces (except {@link #sumExp}, see there), a single-vector loop up
+ * to {@code loopBound}, and a scalar tail.
  *
  * <p>Exponentials use {@link #exp(FloatVector)}, built from IEEE add/mul/fma only, never
  * {@code lanewise(EXP)}: that one is an SVML intrinsic once C2 compiles the kernel and a Java
  * fallback before, and the two differ in the last bit for about 1% of lanes, so a seeded
- * generation would depend on JIT warm-up (traces, and rarely tokens).
+ * generation would depend on JIT warm-up (traces, and rarely tokens). For the same reason float
+ * sums of lanes use a fixed rotation tree, not {@code reduceLanes(ADD)}, whose order
+ * differs between the two (half of all sums of a row differed in the last bit).
  */
 public final class PanamaKernels implements VectorKernels {
 
@@ -37,6 +40,12 @@ public final class PanamaKernels implements VectorKernels {
     static final float P3 = 4.1665795894e-2f;
     static final float P4 = 1.6666665459e-1f;
     static final float P5 = 5.0000001201e-1f;
+
+    // lane sums: rotations by half the lanes, then a quarter, ... (fixed order, exact lanewise adds)
+    private static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(S, 8 % L, 1, true);
+    private static final VectorShuffle<Float> ROT4 = VectorShuffle.iota(S, 4 % L, 1, true);
+    private static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(S, 2 % L, 1, true);
+    private static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(S, 1 % L, 1, true);
 
     /** Creates the kernels; cheap, the class is stateless. */
     public PanamaKernels() {
@@ -112,17 +121,40 @@ public final class PanamaKernels implements VectorKernels {
         int j = 0;
         float s = 0;
         if (n >= L) {
-            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            for (int bound = n - 4 * L; j <= bound; j += 4 * L) {
-                s0 = s0.add(exp(FloatVector.fromArray(S, x, j).sub(shift)));
-                s1 = s1.add(exp(FloatVector.fromArray(S, x, j + L).sub(shift)));
-                s2 = s2.add(exp(FloatVector.fromArray(S, x, j + 2 * L).sub(shift)));
-                s3 = s3.add(exp(FloatVector.fromArray(S, x, j + 3 * L).sub(shift)));
+            // ONE exp call site: C2 inlines it (so the vectors stay unboxed); with the 4-way
+            // unrolled loop it hit NodeCountInliningCutoff and allocated per call. Partial sums
+            // over blocks of 64 vectors keep the rounding error of 128256 terms as low as the
+            // four accumulators did.
+            FloatVector total = FloatVector.zero(S);
+            for (int bound = S.loopBound(n); j < bound; ) {
+                FloatVector s0 = FloatVector.zero(S);
+                for (int end = Math.min(bound, j + 64 * L); j < end; j += L) {
+                    s0 = s0.add(exp(FloatVector.fromArray(S, x, j).sub(shift)));
+                }
+                total = total.add(s0);
             }
-            for (int bound = S.loopBound(n); j < bound; j += L) {
-                s0 = s0.add(exp(FloatVector.fromArray(S, x, j).sub(shift)));
+            // lane sum in a fixed order (see the class description), written out: a helper
+            // taking the vector is not inlined here and would box it
+            if (L > 16) {
+                s = 0;
+                for (int i = 0; i < L; i++) {
+                    s += total.lane(i);
+                }
+            } else {
+                if (L == 16) {
+                    total = total.add(total.rearrange(ROT8));
+                }
+                if (L >= 8) {
+                    total = total.add(total.rearrange(ROT4));
+                }
+                if (L >= 4) {
+                    total = total.add(total.rearrange(ROT2));
+                }
+                if (L >= 2) {
+                    total = total.add(total.rearrange(ROT1));
+                }
+                s = total.lane(0);
             }
-            s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
         }
         for (; j < n; j++) {
             s += (float) Math.exp(x[j] - shift);
@@ -250,7 +282,30 @@ public final class PanamaKernels implements VectorKernels {
         // Whole vectors first; the block that crosses u is rescanned with scalar exp. If the two
         // exps round differently and the rescan does not cross, it simply carries on.
         for (int bound = S.loopBound(n); j < bound; j += L) {
-            float block = exp(FloatVector.fromArray(S, logProbs, j)).reduceLanes(VectorOperators.ADD);
+            FloatVector e = exp(FloatVector.fromArray(S, logProbs, j));
+            float block;
+            // lane sum in a fixed order (see the class description), written out: a helper
+            // taking the vector is not inlined here and would box it
+            if (L > 16) {
+                block = 0;
+                for (int i = 0; i < L; i++) {
+                    block += e.lane(i);
+                }
+            } else {
+                if (L == 16) {
+                    e = e.add(e.rearrange(ROT8));
+                }
+                if (L >= 8) {
+                    e = e.add(e.rearrange(ROT4));
+                }
+                if (L >= 4) {
+                    e = e.add(e.rearrange(ROT2));
+                }
+                if (L >= 2) {
+                    e = e.add(e.rearrange(ROT1));
+                }
+                block = e.lane(0);
+            }
             if (cdf + block > u) {
                 for (int k = j; k < j + L; k++) {
                     cdf += (float) Math.exp(logProbs[k]);
