@@ -27,9 +27,10 @@ public final class PanamaKernels implements VectorKernels {
     private static final int L = S.length();
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
 
-    // exp: Cody-Waite reduction x = n·ln2 + r, |r| <= ln2/2, and the Cephes expf polynomial
-    static final float EXP_HI = 88.72284f;      // ln(Float.MAX_VALUE); above: +inf
-    static final float EXP_LO = -103.97282f;    // below: 0 (exp rounds to 0)
+    // exp: Cody-Waite reduction x = n·ln2 + r, |r| <= ln2/2, and the Cephes expf polynomial.
+    // Clamping is enough at both ends: exp(EXP_LO) rounds to 0 and exp(EXP_HI) overflows to +inf.
+    static final float EXP_HI = 88.72284f;      // just above ln(Float.MAX_VALUE)
+    static final float EXP_LO = -104f;          // exp(-104) < Float.MIN_VALUE / 2
     static final float LOG2E = 1.44269504088896341f;
     static final float ROUND = 12582912f;       // 1.5·2^23: (v + ROUND) - ROUND rounds v to an integer
     static final float LN2_HI = 0.693359375f;   // few mantissa bits: n·LN2_HI is exact
@@ -62,13 +63,13 @@ public final class PanamaKernels implements VectorKernels {
 
     /**
      * {@code exp} of every lane, deterministic (see the class description): about 1 ulp from
-     * {@link Math#exp}; {@code -inf} and lanes below {@link #EXP_LO} give 0, lanes above
-     * {@link #EXP_HI} give {@code +inf}, NaN stays NaN. Scale {@code 2^n} is applied as two
-     * factors so results down to the subnormal range round once.
+     * {@link Math#exp}; {@code -inf} gives 0, {@code +inf} gives {@code +inf}, NaN stays NaN.
+     * Scale {@code 2^n} is applied as two factors so results down to the subnormal range round
+     * once.
      */
     static FloatVector exp(FloatVector x) {
         FloatVector c = x.max(EXP_LO).min(EXP_HI);
-        FloatVector t = c.mul(LOG2E).add(ROUND);
+        FloatVector t = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
         FloatVector n = t.sub(ROUND);                                  // round(c·log2 e), in [-150, 128]
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
@@ -83,9 +84,7 @@ public final class PanamaKernels implements VectorKernels {
         IntVector n2 = ni.sub(n1);
         FloatVector s1 = (FloatVector) n1.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
         FloatVector s2 = (FloatVector) n2.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
-        FloatVector e = y.mul(s1).mul(s2);
-        e = e.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
-        return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+        return y.mul(s1).mul(s2);
     }
 
     @Override
