@@ -209,8 +209,8 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
 
     /**
      * Returns the result: every generated token (a speculative block may have produced more
-     * than were delivered before a close), the finish reason ({@link FinishReason#CANCELLED} if closed before the end), the trace, forward
-     * passes and speculative statistics.
+     * than were delivered before a close), the finish reason ({@link FinishReason#CANCELLED} if
+     * closed or failed before the end), the trace, forward passes and speculative statistics.
      *
      * @return the result
      * @throws IllegalStateException if the generation is neither finished nor closed
