@@ -34,7 +34,8 @@ import io.github.eft4j.internal.vector.VectorizationProvider;
  * <ul>
  *   <li>{@link EFTSpec.ConservativeMode#REMOVE}: {@code -inf}, i.e. probability 0;</li>
  *   <li>{@link EFTSpec.ConservativeMode#ANCHOR_ONLY}: {@code x_a[y] − lse_a}, the anchor's own
- *       log-probability, the other components' deltas dropped.</li>
+ *       log-probability, the other components' deltas dropped (a token masked by any active
+ *       component stays masked).</li>
  * </ul>
  * {@code topP = 1} disables the filter.
  *
@@ -168,7 +169,13 @@ final class LinearEFTCombiner implements EFTCombiner {
             for (int t = 0; t < size; t++) {
                 saved[t] = out[Selection.tokenOf(keys[t])];
             }
-            kernels.addInto(anchorLogits, -anchorLse, out, n);
+            // Outside the nucleus the deltas are dropped, not the masks: a token that some
+            // component masked (-inf in out) stays masked, as the masking rule above says.
+            for (int y = 0; y < n; y++) {
+                if (out[y] != Float.NEGATIVE_INFINITY) {
+                    out[y] = anchorLogits[y] - anchorLse;
+                }
+            }
             for (int t = 0; t < size; t++) {
                 out[Selection.tokenOf(keys[t])] = saved[t];
             }
