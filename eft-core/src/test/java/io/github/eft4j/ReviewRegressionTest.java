@@ -186,4 +186,121 @@ class ReviewRegressionTest {
         // unmasked tokens outside the nucleus keep the anchor's own log-probability, before renormalizing
         assertEquals(out[1], out[2]);
     }
+
+    /** A source whose states (and batched states) fail to close, after releasing the inner ones. */
+    private static final class FailingClose implements LogitSource {
+        final LogitSource inner;
+
+        FailingClose(LogitSource inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int vocabSize() {
+            return inner.vocabSize();
+        }
+
+        @Override
+        public DecodingState open(int[] prompt) {
+            DecodingState d = inner.open(prompt);
+            return new DecodingState() {
+                @Override
+                public int vocabSize() {
+                    return d.vocabSize();
+                }
+
+                @Override
+                public int length() {
+                    return d.length();
+                }
+
+                @Override
+                public int logitRows() {
+                    return d.logitRows();
+                }
+
+                @Override
+                public java.lang.foreign.MemorySegment logits(int row) {
+                    return d.logits(row);
+                }
+
+                @Override
+                public void append(int... tokens) {
+                    d.append(tokens);
+                }
+
+                @Override
+                public void truncate(int length) {
+                    d.truncate(length);
+                }
+
+                @Override
+                public void close() {
+                    d.close();
+                    throw new EftException("close failed", null);
+                }
+            };
+        }
+
+        @Override
+        public BatchDecodingState openBatch(int[][] prompts) {
+            BatchDecodingState b = inner.openBatch(prompts);
+            return new BatchDecodingState() {
+                @Override
+                public int batchSize() {
+                    return b.batchSize();
+                }
+
+                @Override
+                public int vocabSize() {
+                    return b.vocabSize();
+                }
+
+                @Override
+                public int length(int sequence) {
+                    return b.length(sequence);
+                }
+
+                @Override
+                public java.lang.foreign.MemorySegment logits(int sequence) {
+                    return b.logits(sequence);
+                }
+
+                @Override
+                public void append(int[] tokens) {
+                    b.append(tokens);
+                }
+
+                @Override
+                public void close() {
+                    b.close();
+                    throw new EftException("close failed", null);
+                }
+            };
+        }
+    }
+
+    @Test
+    void aFailingCloseDoesNotLeaveTheOtherSourcesStatesOpen() {
+        SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 47);
+        EftDecoder decoder = EftDecoder.builder(EFTSpec.upscale()).source(EFTSpec.LARGE_BASE, new FailingClose(s[0]))
+                .source(EFTSpec.SMALL_FT, s[1]).source(EFTSpec.SMALL_BASE, s[2]).build();
+        assertThrows(EftException.class, () -> decoder.score(Prompt.of(1, 2), new int[] {3, 4}));
+        assertThrows(EftException.class, () -> decoder.generateBatch(java.util.List.of(Prompt.of(1), Prompt.of(2)),
+                GenerationConfig.greedy(3)));
+        assertThrows(EftException.class, () -> decoder.generate(Prompt.of(1, 2), GenerationConfig.greedy(3)));
+        // the primary failure wins; the close failure is suppressed into it
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> decoder.score(Prompt.of(1, 2), new int[] {3, V}));
+        assertTrue(e.getMessage().contains(String.valueOf(V)), e.getMessage());
+        CoefficientSchedule nanAtStep1 = (step, c) -> c[0] = step == 1 ? Float.NaN : c[0];
+        e = assertThrows(IllegalArgumentException.class, () -> decoder.score(Prompt.of(1, 2), new int[] {3, 4, 5}, nanAtStep1));
+        assertEquals(1, e.getSuppressed().length, "the close failure");
+        e = assertThrows(IllegalArgumentException.class, () -> decoder.generateBatch(java.util.List.of(Prompt.of(1)),
+                GenerationConfig.builder().maxNewTokens(3).schedule(nanAtStep1).build()));
+        assertEquals(1, e.getSuppressed().length, "the close failure");
+        for (SyntheticLogitSource x : s) {
+            x.close();   // throws if a state of it is still open
+        }
+    }
 }
