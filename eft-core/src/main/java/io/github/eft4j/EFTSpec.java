@@ -63,7 +63,8 @@ public record EFTSpec(List<Component> components, ConservativeFilter conservativ
         REMOVE,
         /**
          * Tokens outside the nucleus keep the anchor component's own log-probability; the
-         * other components' deltas are dropped for them.
+         * other components' deltas are dropped for them (their masks are not: a token that a
+         * component with a nonzero coefficient masks stays masked).
          */
         ANCHOR_ONLY
     }

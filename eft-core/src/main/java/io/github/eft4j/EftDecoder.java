@@ -175,6 +175,7 @@ public final class EftDecoder {
         long baseSeed = config.seed() != null ? config.seed() : new java.util.SplittableRandom().nextLong();
         BatchDecodingState[] states = new BatchDecodingState[n];
         long[] passes = new long[n];
+        Throwable failed = null;
         try {
             for (int i = 0; i < n; i++) {
                 states[i] = sources[i].openBatch(ids[i]);
@@ -233,12 +234,43 @@ public final class EftDecoder {
                 results.add(outs[s].result(baseSeed + s, p, null));
             }
             return results;
+        } catch (RuntimeException | Error e) {
+            failed = e;
+            closeAll(states, e);
+            throw e;
         } finally {
-            for (BatchDecodingState st : states) {
-                if (st != null) {
-                    st.close();
-                }
+            if (failed == null) {
+                closeAll(states, null);
             }
+        }
+    }
+
+    /**
+     * Closes every state even when one close fails (native memory must not leak). Close
+     * failures are added to {@code primary}, or the first is thrown.
+     */
+    private static void closeAll(AutoCloseable[] states, Throwable primary) {
+        RuntimeException failure = null;
+        for (AutoCloseable st : states) {
+            if (st == null) {
+                continue;
+            }
+            try {
+                st.close();
+            } catch (RuntimeException e) {
+                if (primary != null) {
+                    primary.addSuppressed(e);
+                } else if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            } catch (Exception e) {
+                throw new AssertionError("decoding states throw no checked exceptions", e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -266,8 +298,9 @@ public final class EftDecoder {
 
     /**
      * Scores a continuation by teacher forcing: every source runs its prompt, then consumes the
-     * whole continuation in ONE multi-token {@code append}; position {@code t} is scored with
-     * the row before token {@code t}. The log-probabilities are the combiner's (conservative
+     * continuation but its last token in ONE multi-token {@code append} (so scoring needs no
+     * more context than generating it did); position {@code t} is scored with the row before
+     * token {@code t}. The log-probabilities are the combiner's (conservative
      * filter included) without sampling processors.
      *
      * @param prompt the prompt ids per component
@@ -288,14 +321,15 @@ public final class EftDecoder {
         }
         int n = sources.length;
         DecodingState[] states = new DecodingState[n];
+        Throwable failed = null;
         try {
             float[][] first = new float[n][];
             for (int i = 0; i < n; i++) {
                 states[i] = sources[i].open(ids[i]);
                 first[i] = new float[sources[i].vocabSize()];
                 states[i].copyLogits(first[i]);
-                if (continuation.length > 0) {
-                    states[i].append(continuation.clone());
+                if (continuation.length > 1) {   // the last token's row is never read
+                    states[i].append(java.util.Arrays.copyOf(continuation, continuation.length - 1));
                 }
             }
             EftStep st = new EftStep(spec, sources, vocabSize, schedule);
@@ -320,11 +354,13 @@ public final class EftDecoder {
                 out.add(e);
             }
             return new ScoreResult(out, total);
+        } catch (RuntimeException | Error e) {
+            failed = e;
+            closeAll(states, e);
+            throw e;
         } finally {
-            for (DecodingState s : states) {
-                if (s != null) {
-                    s.close();
-                }
+            if (failed == null) {
+                closeAll(states, null);
             }
         }
     }

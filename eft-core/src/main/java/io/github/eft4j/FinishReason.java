@@ -8,6 +8,6 @@ public enum FinishReason {
     STOP_TOKEN,
     /** The decoded text came to contain one of {@link GenerationConfig#stopSequences()}. */
     STOP_SEQUENCE,
-    /** The caller closed the {@link Generation} before it finished. */
+    /** The caller closed the {@link Generation} before it finished, or a step of it failed. */
     CANCELLED
 }

@@ -151,7 +151,8 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
      * @return true if {@link #nextInt()} has a token
      * @throws IllegalStateException if this generation is closed
      * @throws IllegalArgumentException if a source produced NaN logits (the message names it
-     *     and the step); the generation is closed then
+     *     and the step); the generation is closed then, and {@link #result()} reports the
+     *     tokens produced before the failure with {@link FinishReason#CANCELLED}
      */
     @Override
     public boolean hasNext() {
@@ -166,6 +167,7 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
             } catch (RuntimeException | Error e) {
                 closeStates(e);
                 closed = true;
+                out.cancel();   // result() still reports the tokens produced before the failure
                 throw e;
             }
         }
@@ -207,8 +209,8 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
 
     /**
      * Returns the result: every generated token (a speculative block may have produced more
-     * than were delivered before a close), the finish reason ({@link FinishReason#CANCELLED} if closed before the end), the trace, forward
-     * passes and speculative statistics.
+     * than were delivered before a close), the finish reason ({@link FinishReason#CANCELLED} if
+     * closed or failed before the end), the trace, forward passes and speculative statistics.
      *
      * @return the result
      * @throws IllegalStateException if the generation is neither finished nor closed

@@ -66,8 +66,15 @@ final class ParallelSteps {
         } catch (Throwable t) {
             first = t;
         }
+        boolean interrupted = false;
         while (pending.get() > 0) {
             LockSupport.park(this);
+            // park returns at once while the interrupt status is set: clear it (and restore it
+            // below) or this loop spins for the rest of the generation
+            interrupted |= Thread.interrupted();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         for (int i = 0; i < errors.length; i++) {
             if (errors[i] != null) {

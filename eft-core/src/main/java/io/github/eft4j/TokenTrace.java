@@ -19,8 +19,10 @@ import java.util.Arrays;
  * @param componentLogProbs each component's own log-probability of {@code token}, in spec order
  * @param combinedLogProb the EFT log-probability of {@code token} (the combiner's output,
  *     conservative filter included, before sampling processors)
- * @param sampledLogProb the log-probability of {@code token} in the distribution it was drawn
- *     from (after temperature, top-k/p, min-p, repetition penalty); equal to
+ * @param sampledLogProb the log-probability of {@code token} in the processed EFT distribution
+ *     of its position (after temperature, top-k/p, min-p, repetition penalty): the distribution a
+ *     plain step draws from, and the target {@code p} of speculative decoding, also for accepted
+ *     drafts and resampled tokens (not the draft's {@code q} or the residual); equal to
  *     {@code combinedLogProb} for scored tokens
  * @param implicitReward {@code Σ_{i≥1} c_i · componentLogProbs[i]}
  * @param origin how the token was produced
