@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * rejected and rolled back with {@code truncate}. No timing.
  */
 class OnnxBenchmarkSourcesTest {
-    private static final Map<String, String> TINY = Map.of("graphs", "../eft-onnx/src/test/resources/graphs",
+    private static final Map<String, String> TINY = Map.of("graphs", "eft-onnx/src/test/resources/graphs",
             "scenarios", "tiny-mixed,tiny-same", "prompts", "3");
 
     @Test
@@ -68,7 +68,7 @@ class OnnxBenchmarkSourcesTest {
     @Test
     void speculativeGreedyEqualsPlainGreedyOnTheTrainedFamily() {
         List<BenchmarkSources.Scenario> scenarios = new OnnxBenchmarkSources().scenarios(
-                Map.of("family", "../models/mini", "scenarios", "family", "prompts", "2"));
+                Map.of("family", "models/mini", "scenarios", "family", "prompts", "2"));
         try {
             BenchmarkSources.Scenario sc = scenarios.getFirst();
             EftDecoder.Builder b = EftDecoder.builder(sc.spec());
