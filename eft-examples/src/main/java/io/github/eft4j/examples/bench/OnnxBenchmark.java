@@ -28,9 +28,7 @@ import java.util.Map;
  * back as the next inputs), on the same graphs in one JVM, alternating rounds.
  *
  * <pre>
- * ./mvnw -B -q -pl eft-examples -am package -DskipTests &amp;&amp; java --add-modules jdk.incubator.vector \
- *      --enable-native-access=ALL-UNNAMED -cp "eft-examples/target/classes:$(cat eft-examples/target/classpath.txt)" \
- *      io.github.eft4j.examples.bench.OnnxBenchmark [graphDir]
+ * bench/onnx.sh [graphDir]
  * </pre>
  *
  * Run from the repository root. Without {@code graphDir} it writes a micro (overhead-bound), a tiny (~30K parameters) and a

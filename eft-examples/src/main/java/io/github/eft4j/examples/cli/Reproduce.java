@@ -269,7 +269,7 @@ final class Reproduce implements Command {
                 pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", left + l * (w - left - right), h - bottom - v * (h - top - bottom)));
             }
             sb.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n", series[s][1], pts.toString().strip()));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>%n", w - right - 130, top + 14 + 14 * s, series[s][1], series[s][0]));
+            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>%n", left + 200, top + 110 + 14 * s, series[s][1], series[s][0]));
         }
         sb.append("</svg>\n");
         return sb.toString();
