@@ -1,5 +1,6 @@
 package io.github.eft4j;
 
+import io.github.eft4j.internal.Closeables;
 import io.github.eft4j.sampling.SamplingPipeline;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -236,41 +237,12 @@ public final class EftDecoder {
             return results;
         } catch (RuntimeException | Error e) {
             failed = e;
-            closeAll(states, e);
+            Closeables.closeAll(states, e);
             throw e;
         } finally {
             if (failed == null) {
-                closeAll(states, null);
+                Closeables.closeAll(states, null);
             }
-        }
-    }
-
-    /**
-     * Closes every state even when one close fails (native memory must not leak). Close
-     * failures are added to {@code primary}, or the first is thrown.
-     */
-    private static void closeAll(AutoCloseable[] states, Throwable primary) {
-        RuntimeException failure = null;
-        for (AutoCloseable st : states) {
-            if (st == null) {
-                continue;
-            }
-            try {
-                st.close();
-            } catch (RuntimeException e) {
-                if (primary != null) {
-                    primary.addSuppressed(e);
-                } else if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            } catch (Exception e) {
-                throw new AssertionError("decoding states throw no checked exceptions", e);
-            }
-        }
-        if (failure != null) {
-            throw failure;
         }
     }
 
@@ -356,11 +328,11 @@ public final class EftDecoder {
             return new ScoreResult(out, total);
         } catch (RuntimeException | Error e) {
             failed = e;
-            closeAll(states, e);
+            Closeables.closeAll(states, e);
             throw e;
         } finally {
             if (failed == null) {
-                closeAll(states, null);
+                Closeables.closeAll(states, null);
             }
         }
     }

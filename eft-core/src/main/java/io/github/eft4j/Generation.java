@@ -1,5 +1,6 @@
 package io.github.eft4j;
 
+import io.github.eft4j.internal.Closeables;
 import io.github.eft4j.sampling.SamplingConfig;
 import io.github.eft4j.sampling.SamplingPipeline;
 import java.util.LinkedHashMap;
@@ -483,24 +484,6 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
     }
 
     private void closeStates(Throwable primary) {
-        RuntimeException failure = null;
-        for (int i = 0; i < states.length; i++) {
-            if (states[i] != null) {
-                try {
-                    states[i].close();
-                } catch (RuntimeException e) {
-                    if (primary != null) {
-                        primary.addSuppressed(e);
-                    } else if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Closeables.closeAll(states, primary);
     }
 }

@@ -96,10 +96,6 @@ public final class PerSequenceBatchState implements BatchDecodingState {
     }
 
     private void closeAll() {
-        for (DecodingState s : states) {
-            if (s != null) {
-                s.close();
-            }
-        }
+        Closeables.closeAll(states, null);
     }
 }
