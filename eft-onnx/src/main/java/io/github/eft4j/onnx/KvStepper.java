@@ -247,7 +247,8 @@ final class KvStepper implements AutoCloseable {
         long data = OrtValues.data(logitsValue, scratch);
         int type = layout.logitsElementType();
         if (type == OrtApi.FLOAT) {
-            logitsSeg = MemorySegment.ofAddress(data).reinterpret(4L * batch * rowsOut * vocab);
+            // scoped to this stepper: a view read after close throws instead of reading freed memory
+            logitsSeg = MemorySegment.ofAddress(data).reinterpret(4L * batch * rowsOut * vocab, arena, null);
             return;
         }
         long need = 4L * batch * exposed * vocab;
