@@ -1,5 +1,6 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.EftException;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.OrtIoBinding;
 import io.github.eft4j.onnx.internal.OrtRunOptions;
@@ -218,6 +219,7 @@ final class KvStepper implements AutoCloseable {
             }
             binding.takeOutputs(scratch, outs);
             binding.clear(); // drop ORT's references to the old past and the new outputs: we own them now
+            checkLogitsSize(rows);
             OrtValues.release(logitsValue);
             logitsValue = outs[0];
             for (int i = 0; i < kvCount; i++) {
@@ -240,6 +242,23 @@ final class KvStepper implements AutoCloseable {
             OrtValues.release(flagV);
             OrtValues.release(keepV);
             OrtValues.release(emptyV);
+        }
+    }
+
+    /**
+     * Fails (releasing the new outputs, keeping the state) unless the logits tensor holds
+     * {@code batch * rows * vocab} elements: the views read that many in place, so a graph whose
+     * dynamic vocabulary is shorter than config.json's vocab_size must not be read past its end.
+     */
+    private void checkLogitsSize(int rows) {
+        long got = OrtValues.elementCount(outs[0], scratch);
+        long want = (long) batch * rows * vocab;
+        if (got != want) {
+            for (long v : outs) {
+                OrtValues.release(v);
+            }
+            throw new EftException("logits output has " + got + " elements, expected " + want + " (batch " + batch
+                    + " x rows " + rows + " x vocab " + vocab + "); does config.json's vocab_size match the graph?");
         }
     }
 
