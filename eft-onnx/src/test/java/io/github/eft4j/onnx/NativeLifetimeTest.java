@@ -102,6 +102,22 @@ class NativeLifetimeTest {
     }
 
     /**
+     * ModelFolder's second layout, {@code onnx/model.onnx} with config.json at the folder root:
+     * the source must still know the maximum positions and reject a longer prompt.
+     */
+    @Test
+    void configAtTheFolderRootOfOnnxSubfolder(@TempDir Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("onnx"));
+        Files.copy(TestGraphs.model("llama_gqa"), dir.resolve("onnx").resolve("model.onnx"));
+        Files.copy(TestGraphs.model("llama_gqa").resolveSibling("config.json"), dir.resolve("config.json"));
+        try (OnnxLogitSource src = OnnxLogitSource.open(OnnxOptions.builder(dir.resolve("onnx").resolve("model.onnx"))
+                .threads(1).build())) {
+            assertEquals(64, src.config().maxPositions().orElse(-1), "max_position_embeddings from ../config.json");
+            assertThrows(IllegalArgumentException.class, () -> src.open(new int[65]));
+        }
+    }
+
+    /**
      * A graph whose logits have a dynamic vocabulary dimension takes the row length from
      * config.json; when the graph really produces fewer columns, reading V floats per row would
      * run past ORT's tensor. The run must fail and say so instead.
