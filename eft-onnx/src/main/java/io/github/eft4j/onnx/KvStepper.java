@@ -312,6 +312,7 @@ final class KvStepper implements AutoCloseable {
 
     @Override
     public void close() {
+        arena.close(); // first: float32 logits views die before anything native is released
         reset();
         OrtValues.release(logitsValue);
         logitsValue = 0;
@@ -323,6 +324,5 @@ final class KvStepper implements AutoCloseable {
                 a.close();
             }
         }
-        arena.close();
     }
 }
