@@ -1,5 +1,6 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.EftException;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.OrtIoBinding;
 import io.github.eft4j.onnx.internal.OrtRunOptions;
@@ -218,6 +219,7 @@ final class KvStepper implements AutoCloseable {
             }
             binding.takeOutputs(scratch, outs);
             binding.clear(); // drop ORT's references to the old past and the new outputs: we own them now
+            checkLogitsSize(rows);
             OrtValues.release(logitsValue);
             logitsValue = outs[0];
             for (int i = 0; i < kvCount; i++) {
@@ -243,11 +245,29 @@ final class KvStepper implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails (releasing the new outputs, keeping the state) unless the logits tensor holds
+     * {@code batch * rows * vocab} elements: the views read that many in place, so a graph whose
+     * dynamic vocabulary is shorter than config.json's vocab_size must not be read past its end.
+     */
+    private void checkLogitsSize(int rows) {
+        long got = OrtValues.elementCount(outs[0], scratch);
+        long want = (long) batch * rows * vocab;
+        if (got != want) {
+            for (long v : outs) {
+                OrtValues.release(v);
+            }
+            throw new EftException("logits output has " + got + " elements, expected " + want + " (batch " + batch
+                    + " x rows " + rows + " x vocab " + vocab + "); does config.json's vocab_size match the graph?");
+        }
+    }
+
     private void exposeLogits() {
         long data = OrtValues.data(logitsValue, scratch);
         int type = layout.logitsElementType();
         if (type == OrtApi.FLOAT) {
-            logitsSeg = MemorySegment.ofAddress(data).reinterpret(4L * batch * rowsOut * vocab);
+            // scoped to this stepper: a view read after close throws instead of reading freed memory
+            logitsSeg = MemorySegment.ofAddress(data).reinterpret(4L * batch * rowsOut * vocab, arena, null);
             return;
         }
         long need = 4L * batch * exposed * vocab;
@@ -292,6 +312,7 @@ final class KvStepper implements AutoCloseable {
 
     @Override
     public void close() {
+        arena.close(); // first: float32 logits views die before anything native is released
         reset();
         OrtValues.release(logitsValue);
         logitsValue = 0;
@@ -303,6 +324,5 @@ final class KvStepper implements AutoCloseable {
                 a.close();
             }
         }
-        arena.close();
     }
 }

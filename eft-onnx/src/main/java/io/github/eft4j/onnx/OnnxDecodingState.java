@@ -30,6 +30,8 @@ public final class OnnxDecodingState implements DecodingState {
     private int rows;
     private int rowBase;
     private boolean closed;
+    // the cache no longer matches tokens[0, length) (a recompute or rollback failed): rebuild before the next run
+    private boolean rebuild;
 
     OnnxDecodingState(OnnxLogitSource src, int[] prompt) {
         this.src = src;
@@ -43,6 +45,7 @@ public final class OnnxDecodingState implements DecodingState {
     }
 
     private void prefill(int[] prompt, int n) {
+        rebuild = true; // until the run succeeds: reset drops the cache
         step.reset();
         step.ensureTokens(n);
         step.ensureColumns(2 * n + 16); // headroom: the mask does not grow during the next n steps
@@ -62,6 +65,7 @@ public final class OnnxDecodingState implements DecodingState {
         length = n;
         rows = 1;
         rowBase = 0;
+        rebuild = false;
     }
 
     private void grow(int n) {
@@ -108,7 +112,7 @@ public final class OnnxDecodingState implements DecodingState {
         src.checkIds(newTokens, "append");
         int k = newTokens.length;
         src.checkLength(length + k);
-        if (needsCompaction(length, k)) {
+        if (rebuild || needsCompaction(length, k)) {
             prefill(tokens, length); // compact: drop rolled-back columns
         }
         run(newTokens, k);
@@ -151,15 +155,22 @@ public final class OnnxDecodingState implements DecodingState {
             length = newLength;
             return;
         }
-        if (needsCompaction(newLength, 1)) {
+        if (rebuild || needsCompaction(newLength, 1)) {
             prefill(tokens, newLength);
             return;
         }
         for (int j = newLength - 1; j < length; j++) {
             step.mask(0, column[j], 0);
         }
+        int oldLength = length;
         length = newLength - 1;
-        run(new int[] {tokens[newLength - 1]}, 1);
+        try {
+            run(new int[] {tokens[newLength - 1]}, 1);
+        } catch (RuntimeException e) {
+            length = oldLength; // rows and logits are untouched; the cache lost the masked columns
+            rebuild = true;
+            throw e;
+        }
     }
 
     /**

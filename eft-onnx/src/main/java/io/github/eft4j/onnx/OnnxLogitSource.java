@@ -71,7 +71,7 @@ public final class OnnxLogitSource implements LogitSource {
                     + " (expected an .onnx file)");
         }
         Path dir = model.toAbsolutePath().getParent();
-        this.config = dir == null ? OnnxModelConfig.EMPTY : OnnxModelConfig.readBeside(dir);
+        this.config = configFor(dir);
         boolean cuda = options.provider() == ExecutionProvider.CUDA;
         OrtSession s = null;
         if (cuda) {
@@ -124,6 +124,22 @@ public final class OnnxLogitSource implements LogitSource {
         this.names = new Names(name("input_ids"), name("attention_mask"), name("position_ids"),
                 name("use_cache_branch"), name("num_logits_to_keep"), name("logits"), past, present);
         LIVE_SOURCES.incrementAndGet();
+    }
+
+    /**
+     * config.json beside the model, or at the folder root for {@code <folder>/onnx/model.onnx}
+     * (the layout ModelFolder also accepts), so maximum positions are known either way.
+     */
+    private static OnnxModelConfig configFor(Path dir) {
+        if (dir == null) {
+            return OnnxModelConfig.EMPTY;
+        }
+        Path parent = dir.getParent();
+        if (!Files.isRegularFile(dir.resolve("config.json")) && parent != null && dir.getFileName() != null
+                && dir.getFileName().toString().equals("onnx")) {
+            return OnnxModelConfig.readBeside(parent);
+        }
+        return OnnxModelConfig.readBeside(dir);
     }
 
     /**
@@ -215,7 +231,8 @@ public final class OnnxLogitSource implements LogitSource {
     }
 
     /**
-     * Returns the fields read from {@code config.json} beside the model.
+     * Returns the fields read from {@code config.json} beside the model (or, for
+     * {@code onnx/model.onnx}, in the folder above).
      *
      * @return the config, possibly empty
      */

@@ -77,7 +77,8 @@ public final class OrtApi {
     // MemorySegment objects.
     static final MethodHandle J_RUN_WITH_BINDING, J_BIND_INPUT, J_BIND_OUTPUT_TO_DEVICE, J_GET_BOUND_OUTPUT_VALUES,
             J_CLEAR_BOUND_INPUTS, J_CLEAR_BOUND_OUTPUTS, J_CREATE_TENSOR_WITH_DATA, J_GET_TENSOR_MUTABLE_DATA,
-            J_RELEASE_VALUE, J_ALLOCATOR_FREE;
+            J_RELEASE_VALUE, J_ALLOCATOR_FREE, J_GET_TENSOR_TYPE_AND_SHAPE, J_GET_TENSOR_SHAPE_ELEMENT_COUNT,
+            J_RELEASE_TENSOR_TYPE_AND_SHAPE_INFO;
 
     private static final MemorySegment DEFAULT_ALLOCATOR;
 
@@ -171,6 +172,9 @@ public final class OrtApi {
         J_GET_TENSOR_MUTABLE_DATA = fn(51, FunctionDescriptor.of(J, J, J));
         J_RELEASE_VALUE = fn(96, FunctionDescriptor.ofVoid(J));
         J_ALLOCATOR_FREE = fn(76, FunctionDescriptor.of(J, J, J));
+        J_GET_TENSOR_SHAPE_ELEMENT_COUNT = fn(64, FunctionDescriptor.of(J, J, J));
+        J_GET_TENSOR_TYPE_AND_SHAPE = fn(65, FunctionDescriptor.of(J, J, J));
+        J_RELEASE_TENSOR_TYPE_AND_SHAPE_INFO = fn(99, FunctionDescriptor.ofVoid(J));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(A);
             check("GetAllocatorWithDefaultOptions", (MemorySegment) GET_ALLOCATOR_WITH_DEFAULT_OPTIONS.invokeExact(out));

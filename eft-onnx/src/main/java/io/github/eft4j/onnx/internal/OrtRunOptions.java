@@ -25,8 +25,14 @@ public final class OrtRunOptions extends NativeHandle {
         }
     }
 
-    /** Sets the terminate flag ({@code RunOptionsSetTerminate}); safe from any thread. */
-    public void terminate() {
+    /**
+     * Sets the terminate flag ({@code RunOptionsSetTerminate}); safe from any thread, also racing
+     * {@link #close()}: both hold this object's lock, so a late call throws instead of writing
+     * into freed memory.
+     *
+     * @throws IllegalStateException if closed
+     */
+    public synchronized void terminate() {
         OrtApi.call("RunOptionsSetTerminate", OrtApi.RUN_OPTIONS_SET_TERMINATE, ptr());
     }
 

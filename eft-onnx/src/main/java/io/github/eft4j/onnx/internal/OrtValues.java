@@ -57,6 +57,33 @@ public final class OrtValues {
     }
 
     /**
+     * Returns the element count of a tensor ({@code GetTensorTypeAndShape},
+     * {@code GetTensorShapeElementCount}), without allocating on the Java heap.
+     *
+     * @param value the tensor
+     * @param scratch 8 bytes for the out-parameters
+     * @return the number of elements
+     */
+    public static long elementCount(long value, MemorySegment scratch) {
+        long st;
+        try {
+            st = (long) OrtApi.J_GET_TENSOR_TYPE_AND_SHAPE.invokeExact(value, scratch.address());
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        OrtApi.check("GetTensorTypeAndShape", st);
+        long info = scratch.get(OrtApi.J, 0);
+        try {
+            st = (long) OrtApi.J_GET_TENSOR_SHAPE_ELEMENT_COUNT.invokeExact(info, scratch.address());
+            OrtApi.J_RELEASE_TENSOR_TYPE_AND_SHAPE_INFO.invokeExact(info);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        OrtApi.check("GetTensorShapeElementCount", st);
+        return scratch.get(OrtApi.J, 0);
+    }
+
+    /**
      * Releases a value ({@code ReleaseValue}); 0 is ignored.
      *
      * @param value the value's address
