@@ -100,13 +100,19 @@ final class Commands {
         Models(Map<String, Path> dirs, OptionSpec.Parsed a, PrintStream err) {
             int threads = a.integer("threads", 0, 0, 1024);
             boolean cuda = a.flag("cuda") || a.flag("cuda-strict");
+            // Every folder is checked before the first one loads: a typo in the last one fails at once.
+            for (Map.Entry<String, Path> e : dirs.entrySet()) {
+                Path dir = e.getValue();
+                if (!Files.isDirectory(dir)) {
+                    throw new UsageException("model folder for " + e.getKey() + " not found: " + dir
+                            + (dir.startsWith(family()) ? " (the embedded family is missing; pass model folders explicitly)" : ""));
+                }
+            }
+            boolean progressOpen = false;
             try {
                 for (Map.Entry<String, Path> e : dirs.entrySet()) {
                     Path dir = e.getValue();
-                    if (!Files.isDirectory(dir)) {
-                        throw new UsageException("model folder for " + e.getKey() + " not found: " + dir
-                                + (dir.startsWith(family()) ? " (the embedded family is missing; pass model folders explicitly)" : ""));
-                    }
+                    progressOpen = true;
                     err.printf(Locale.ROOT, "eft4j: loading %-11s %s ... ", e.getKey(), dir);
                     long t0 = System.nanoTime();
                     ModelFolder f = ModelFolder.load(dir, model -> {
@@ -120,10 +126,13 @@ final class Commands {
                     timed.put(e.getKey(), new TimedLogitSource(e.getKey(), f.source()));
                     err.printf(Locale.ROOT, "%.2f s (%s, vocab %d)%n", (System.nanoTime() - t0) / 1e9,
                             f.source().provider() == ExecutionProvider.CUDA ? "CUDA" : "CPU", f.source().vocabSize());
+                    progressOpen = false;
                 }
                 ModelFolder.requireSameTokenizer(new ArrayList<>(folders.values()));
             } catch (RuntimeException ex) {
-                err.println();
+                if (progressOpen) {
+                    err.println(); // end the "loading ..." line so that the error stands on its own line
+                }
                 close();
                 throw ex;
             }
@@ -315,7 +324,13 @@ final class Commands {
                 if (a.has("beta")) {
                     throw new UsageException("--beta and --lambda cannot be combined");
                 }
+                if (!a.has("small-ft2") && (a.has(EFTSpec.LARGE_BASE) || a.has(EFTSpec.SMALL_FT) || a.has(EFTSpec.SMALL_BASE))) {
+                    // the embedded hedge model would be mixed into the user's own models
+                    throw new UsageException("--lambda with your own model folders needs --small-ft2 DIR (the second small fine-tune)");
+                }
                 dirs.put("small-ft2", dir(a, "small-ft2", fam.resolve("small-ft-hedge")));
+            } else if (a.has("small-ft2")) {
+                throw new UsageException("--small-ft2 is only used with --lambda L");
             }
             EFTSpec spec;
             if (lambda) {
@@ -406,6 +421,9 @@ final class Commands {
         public int run(OptionSpec.Parsed a, PrintStream out, PrintStream err) {
             Map<String, Path> dirs = triple(a);
             ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
+            if (a.string("text", " ").isEmpty()) {
+                throw new UsageException("--text is empty; give the continuation to score");
+            }
             try (Models m = new Models(dirs, a, err)) {
                 Tokenizer tok = m.tokenizer();
                 String user = a.string("prompt", DEFAULT_QUESTION);

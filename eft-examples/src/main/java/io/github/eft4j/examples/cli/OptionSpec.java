@@ -212,6 +212,13 @@ final class OptionSpec {
             if (parent != null && !Files.isDirectory(parent)) {
                 throw new UsageException("--" + name + ": folder does not exist: " + parent);
             }
+            // Checked before any model loads, so that a long run does not fail only at the end.
+            if (Files.isDirectory(p)) {
+                throw new UsageException("--" + name + ": is a folder, expected a file: " + p);
+            }
+            if (Files.exists(p) ? !Files.isWritable(p) : parent != null && !Files.isWritable(parent)) {
+                throw new UsageException("--" + name + ": cannot write " + p);
+            }
             return p;
         }
     }

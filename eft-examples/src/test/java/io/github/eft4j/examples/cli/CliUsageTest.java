@@ -84,4 +84,33 @@ class CliUsageTest {
         assertOneLineError(run("upscale", "--trace", tmp.resolve("no/such/dir/t.jsonl").toString(),
                 "--large-base", empty.toString()), 2);
     }
+    @Test
+    void traceToAFolderIsRefusedBeforeLoading(@TempDir Path tmp) {
+        Run r = run("upscale", "--trace", tmp.toString());
+        assertOneLineError(r, 2, "--trace", "is a folder");
+        assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
+    }
+
+    @Test
+    void everyModelFolderIsCheckedBeforeTheFirstLoads(@TempDir Path tmp) {
+        Run r = run("upscale", "--lambda", "0.5", "--small-ft2", tmp.resolve("nope").toString());
+        assertOneLineError(r, 2, "small-ft2", "not found");
+        assertEquals(1, r.err().strip().split("\n").length, "one line, no progress: " + r.err());
+        Run g = run("generate", "--model", tmp.resolve("nope").toString());
+        assertEquals(1, g.err().strip().split("\n").length, "no blank line before the error: " + g.err());
+        assertTrue(!g.err().startsWith("\n"), g.err());
+    }
+
+    @Test
+    void lambdaAndTheSecondFineTuneGoTogether(@TempDir Path tmp) {
+        assertOneLineError(run("upscale", "--lambda", "0.5", "--large-base", tmp.toString()), 2, "--lambda", "--small-ft2");
+        assertOneLineError(run("upscale", "--small-ft2", tmp.toString()), 2, "--small-ft2", "--lambda");
+    }
+
+    @Test
+    void emptyTextToScoreIsUsage() {
+        Run r = run("score", "--text", "");
+        assertOneLineError(r, 2, "--text is empty");
+        assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
+    }
 }
