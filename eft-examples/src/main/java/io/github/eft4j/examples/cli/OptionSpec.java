@@ -78,7 +78,9 @@ final class OptionSpec {
         List<String> positionals = new ArrayList<>();
         for (int i = from; i < args.length; i++) {
             String a = args[i];
-            if (a.startsWith("--") && a.length() > 2) {
+            if (a.equals("-h")) { // as at the top level: "eft4j upscale -h"
+                values.put("help", "true");
+            } else if (a.startsWith("--") && a.length() > 2) {
                 String name = a.substring(2);
                 String inline = null;
                 int eq = name.indexOf('=');

@@ -46,6 +46,9 @@ class CliUsageTest {
             assertTrue(r.out().contains("--help"), r.out());
         }
         assertTrue(run("upscale", "--help").out().contains("--speculative [K]"));
+        Run shortHelp = run("upscale", "-h");
+        assertEquals(0, shortHelp.code(), shortHelp.err());
+        assertEquals(run("upscale", "--help").out(), shortHelp.out());
     }
 
     @Test
@@ -112,5 +115,12 @@ class CliUsageTest {
         Run r = run("score", "--text", "");
         assertOneLineError(r, 2, "--text is empty");
         assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
+    }
+
+    @Test
+    void missingFamilyWordListNamesThePathOnce(@TempDir Path tmp) {
+        Run r = run("reproduce", "--family", tmp.toString());
+        assertOneLineError(r, 2, "words.tsv", "no such file");
+        assertEquals(r.err().indexOf("words.tsv"), r.err().lastIndexOf("words.tsv"), r.err());
     }
 }
