@@ -275,7 +275,7 @@ final class Commands {
             Path dir = a.has("model") ? Path.of(a.string("model", null)) : family().resolve("large-ft");
             String user = a.string("prompt", DEFAULT_QUESTION);
             EFTSpec spec = EFTSpec.of("model", 1.0);
-            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
+            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"), a.string("system", null));
             preflight(a);
             try (Models m = new Models(Map.of("model", dir), a, err)) {
                 int[] ids = a.flag("plain") ? encode(m.tokenizer(), basePrompt(a, user))
@@ -348,7 +348,7 @@ final class Commands {
                 throw new UsageException("--conservative-keep needs --conservative P");
             }
             int k = a.integer("speculative", 0, 0, SpeculativeConfig.MAX_DRAFT_LENGTH);
-            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
+            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"), a.string("system", null));
             preflight(a);
             try (Models m = new Models(dirs, a, err)) {
                 String user = a.string("prompt", DEFAULT_QUESTION);
@@ -420,7 +420,7 @@ final class Commands {
         @Override
         public int run(OptionSpec.Parsed a, PrintStream out, PrintStream err) {
             Map<String, Path> dirs = triple(a);
-            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
+            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"), a.string("system", null));
             if (a.string("text", " ").isEmpty()) {
                 throw new UsageException("--text is empty; give the continuation to score");
             }

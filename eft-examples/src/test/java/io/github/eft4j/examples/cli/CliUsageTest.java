@@ -123,4 +123,12 @@ class CliUsageTest {
         assertOneLineError(r, 2, "words.tsv", "no such file");
         assertEquals(r.err().indexOf("words.tsv"), r.err().lastIndexOf("words.tsv"), r.err());
     }
+
+    @Test
+    void aSystemPromptTheFormatWouldDropIsUsage() {
+        Run r = run("upscale", "--system", "Be brief.");
+        assertOneLineError(r, 2, "--system is not used by --chat-format qa");
+        assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
+        assertOneLineError(run("generate", "--system", "x", "--chat-format", "Q: {user}\\nA:"), 2, "--system is not used");
+    }
 }
