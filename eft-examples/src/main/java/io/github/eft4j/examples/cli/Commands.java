@@ -162,8 +162,19 @@ final class Commands {
         return ids;
     }
 
+    /**
+     * A blank {@code --prompt} is a mistake (often an unset shell variable), not a request for
+     * unconditional text: the tokenizer's BOS would make it "work" silently.
+     */
+    static void checkPrompt(OptionSpec.Parsed a) {
+        if (a.has("prompt") && a.string("prompt", "").isBlank()) {
+            throw new UsageException("--prompt is empty; give the request text, or omit --prompt for the default question");
+        }
+    }
+
     /** Checks the generation options before any model is loaded, so that usage errors come first. */
     static void preflight(OptionSpec.Parsed a) {
+        checkPrompt(a);
         samplingConfig(a);
         a.integer("max-tokens", 48, 0, 1_000_000);
         a.longValue("seed", 0);
@@ -421,6 +432,7 @@ final class Commands {
         public int run(OptionSpec.Parsed a, PrintStream out, PrintStream err) {
             Map<String, Path> dirs = triple(a);
             ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"), a.string("system", null));
+            checkPrompt(a);
             if (a.string("text", " ").isEmpty()) {
                 throw new UsageException("--text is empty; give the continuation to score");
             }

@@ -131,4 +131,13 @@ class CliUsageTest {
         assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
         assertOneLineError(run("generate", "--system", "x", "--chat-format", "Q: {user}\\nA:"), 2, "--system is not used");
     }
+
+    @Test
+    void blankPromptIsUsage() {
+        for (String cmd : new String[] {"generate", "upscale", "score"}) {
+            Run r = run(cmd, "--prompt", " ");
+            assertOneLineError(r, 2, "--prompt is empty");
+            assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
+        }
+    }
 }
