@@ -39,6 +39,7 @@ class CliUsageTest {
         Run top = run("--help");
         assertEquals(0, top.code());
         assertTrue(top.out().contains("upscale") && top.out().contains("generate") && top.out().contains("score") && top.out().contains("bench"));
+        assertTrue(top.out().contains("Exit codes: 0 ok, 1 failure, 2 bad usage") && top.out().contains("EFT4J_DEBUG"), top.out());
         for (String cmd : new String[] {"generate", "upscale", "score", "bench"}) {
             Run r = run(cmd, "--help");
             assertEquals(0, r.code(), cmd);
