@@ -103,6 +103,9 @@ final class Commands {
             // Every folder is checked before the first one loads: a typo in the last one fails at once.
             for (Map.Entry<String, Path> e : dirs.entrySet()) {
                 Path dir = e.getValue();
+                if (Files.exists(dir) && !Files.isDirectory(dir)) {
+                    throw new UsageException("model folder for " + e.getKey() + " is a file, expected a folder: " + dir);
+                }
                 if (!Files.isDirectory(dir)) {
                     throw new UsageException("model folder for " + e.getKey() + " not found: " + dir
                             + (dir.startsWith(family()) ? " (the embedded family is missing; pass model folders explicitly)" : ""));

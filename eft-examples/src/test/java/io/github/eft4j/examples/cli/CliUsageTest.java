@@ -141,4 +141,10 @@ class CliUsageTest {
             assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
         }
     }
+
+    @Test
+    void aFileGivenAsModelFolderIsNamed(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("model.onnx"), "x");
+        assertOneLineError(run("generate", "--model", file.toString()), 2, "is a file, expected a folder", "model.onnx");
+    }
 }
