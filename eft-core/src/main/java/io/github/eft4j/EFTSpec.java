@@ -115,6 +115,8 @@ public record EFTSpec(List<Component> components, ConservativeFilter conservativ
      *
      * @param namesAndCoefficients {@code "name", coefficient, "name", coefficient, ...}
      * @return the spec, without a conservative filter
+     * @throws IllegalArgumentException if there are no pairs, an odd number of arguments, a pair
+     *     that is not (String, Number), a duplicate name or a non-finite coefficient
      */
     public static EFTSpec of(Object... namesAndCoefficients) {
         if (namesAndCoefficients.length == 0 || namesAndCoefficients.length % 2 != 0) {
@@ -154,6 +156,7 @@ public record EFTSpec(List<Component> components, ConservativeFilter conservativ
      *
      * @param beta the scale of the large-minus-small delta, finite
      * @return components {@value #SMALL_FT} (+1), {@value #LARGE_BASE} (+β), {@value #SMALL_BASE} (−β)
+     * @throws IllegalArgumentException if {@code beta} is NaN or infinite
      */
     public static EFTSpec betaUpscale(double beta) {
         if (!Double.isFinite(beta)) {
@@ -167,6 +170,7 @@ public record EFTSpec(List<Component> components, ConservativeFilter conservativ
      *
      * @param lambda the weight of the helpful reward, finite (usually in [0, 1])
      * @return components {@value #BASE} (+1), {@value #HELP} (+λ), {@value #SAFE} (+1−λ), {@value #REF} (−1)
+     * @throws IllegalArgumentException if {@code lambda} is NaN or infinite
      */
     public static EFTSpec lambdaInterpolation(double lambda) {
         if (!Double.isFinite(lambda)) {
@@ -180,6 +184,7 @@ public record EFTSpec(List<Component> components, ConservativeFilter conservativ
      *
      * @param filter the filter, or {@code null} for none
      * @return the new spec
+     * @throws IllegalArgumentException if the filter's anchor is not one of the components
      */
     public EFTSpec withConservativeFilter(ConservativeFilter filter) {
         return new EFTSpec(components, filter);
@@ -190,6 +195,8 @@ public record EFTSpec(List<Component> components, ConservativeFilter conservativ
      *
      * @param coefficients one finite coefficient per component
      * @return the new spec
+     * @throws IllegalArgumentException if the count differs from the number of components or a
+     *     coefficient is NaN or infinite
      */
     public EFTSpec withCoefficients(double... coefficients) {
         if (coefficients.length != components.size()) {

@@ -410,6 +410,7 @@ public final class EftDecoder {
          *
          * @param size at least 1
          * @return this builder
+         * @throws IllegalArgumentException if {@code size < 1}
          */
         public Builder vocabSize(int size) {
             if (size < 1) {

@@ -9,6 +9,15 @@ import java.util.random.RandomGenerator;
  * random generator as an argument so that a seeded generator reproduces a run, and allocate
  * nothing per call (work buffers are preallocated for the vocabulary size they are built for).
  * A sampler instance holds such buffers and belongs to one thread at a time.
+ *
+ * <pre>{@code
+ * Sampler sampler = new CategoricalSampler();            // or new GreedySampler()
+ * RandomGenerator rng = new SplittableRandom(42);        // seeded: the same draws every run
+ * int token = sampler.sample(logProbs, vocabSize, rng);  // logProbs from EFTCombiner.combine
+ * }</pre>
+ *
+ * <p>{@link io.github.eft4j.sampling.SamplingPipeline} chains the processors (temperature,
+ * top-k, top-p, min-p, repetition penalty) in front of a sampler.
  */
 public interface Sampler {
 

@@ -446,6 +446,7 @@ public final class SyntheticLogitSource implements LogitSource {
          *
          * @param n at least 1 (default 2)
          * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
          */
         public Builder order(int n) {
             if (n < 1) {
@@ -483,6 +484,7 @@ public final class SyntheticLogitSource implements LogitSource {
          *
          * @param w in [0, 1] (default 0.5)
          * @return this builder
+         * @throws IllegalArgumentException if {@code w} is outside [0, 1] or NaN
          */
         public Builder ownWeight(double w) {
             if (!(w >= 0 && w <= 1)) {
@@ -497,6 +499,7 @@ public final class SyntheticLogitSource implements LogitSource {
          *
          * @param s positive and finite (default 4)
          * @return this builder
+         * @throws IllegalArgumentException if {@code s} is not positive and finite
          */
         public Builder scale(double s) {
             if (!(s > 0 && Double.isFinite(s))) {
@@ -513,6 +516,7 @@ public final class SyntheticLogitSource implements LogitSource {
          * @param count candidates per context from each hash, at least 0 (default 0: off)
          * @param logitBoost the boost of the top candidate, finite and at least 0
          * @return this builder
+         * @throws IllegalArgumentException if {@code count < 0} or the boost is negative or not finite
          */
         public Builder candidates(int count, double logitBoost) {
             if (count < 0 || !(logitBoost >= 0 && Double.isFinite(logitBoost))) {
@@ -529,6 +533,7 @@ public final class SyntheticLogitSource implements LogitSource {
          *
          * @param tokens at least 0 (default 64)
          * @return this builder
+         * @throws IllegalArgumentException if {@code tokens < 0}
          */
         public Builder initialCapacity(int tokens) {
             if (tokens < 0) {
@@ -543,6 +548,7 @@ public final class SyntheticLogitSource implements LogitSource {
          *
          * @param n at least 1
          * @return this builder
+         * @throws IllegalArgumentException if {@code n < 1}
          */
         public Builder maxLength(int n) {
             if (n < 1) {

@@ -187,6 +187,8 @@ public final class OnnxDecodingState implements DecodingState {
      * Asks ORT to abandon this state's run in progress (or its next run) from any thread; the
      * interrupted call throws {@link java.util.concurrent.CancellationException} and leaves the
      * state as it was before that call.
+     *
+     * @throws IllegalStateException if this state is closed
      */
     public void cancel() {
         ensureOpen();

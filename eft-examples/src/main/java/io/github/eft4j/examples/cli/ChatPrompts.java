@@ -10,6 +10,19 @@ final class ChatPrompts {
     private ChatPrompts() {
     }
 
+    /**
+     * {@code qa}, a built-in id ({@code llama-2}, {@code llama2}, {@code falcon}, ...), or a template
+     * with {user}; a {@code system} prompt the format would drop silently is a usage error.
+     */
+    static ChatFormat format(String name, String system) {
+        ChatFormat f = format(name);
+        if (system != null && f instanceof TemplateChatFormat t && !t.template().contains("{system}")) {
+            throw new UsageException("--system is not used by --chat-format " + name
+                    + " (its template has no {system}); use llama2, falcon, plain or a template with {system}");
+        }
+        return f;
+    }
+
     /** {@code qa}, a built-in id ({@code llama-2}, {@code llama2}, {@code falcon}, ...), or a template with {user}. */
     static ChatFormat format(String name) {
         return switch (name) {

@@ -100,13 +100,22 @@ final class Commands {
         Models(Map<String, Path> dirs, OptionSpec.Parsed a, PrintStream err) {
             int threads = a.integer("threads", 0, 0, 1024);
             boolean cuda = a.flag("cuda") || a.flag("cuda-strict");
+            // Every folder is checked before the first one loads: a typo in the last one fails at once.
+            for (Map.Entry<String, Path> e : dirs.entrySet()) {
+                Path dir = e.getValue();
+                if (Files.exists(dir) && !Files.isDirectory(dir)) {
+                    throw new UsageException("model folder for " + e.getKey() + " is a file, expected a folder: " + dir);
+                }
+                if (!Files.isDirectory(dir)) {
+                    throw new UsageException("model folder for " + e.getKey() + " not found: " + dir
+                            + (dir.startsWith(family()) ? " (the embedded family is missing; pass model folders explicitly)" : ""));
+                }
+            }
+            boolean progressOpen = false;
             try {
                 for (Map.Entry<String, Path> e : dirs.entrySet()) {
                     Path dir = e.getValue();
-                    if (!Files.isDirectory(dir)) {
-                        throw new UsageException("model folder for " + e.getKey() + " not found: " + dir
-                                + (dir.startsWith(family()) ? " (the embedded family is missing; pass model folders explicitly)" : ""));
-                    }
+                    progressOpen = true;
                     err.printf(Locale.ROOT, "eft4j: loading %-11s %s ... ", e.getKey(), dir);
                     long t0 = System.nanoTime();
                     ModelFolder f = ModelFolder.load(dir, model -> {
@@ -120,10 +129,13 @@ final class Commands {
                     timed.put(e.getKey(), new TimedLogitSource(e.getKey(), f.source()));
                     err.printf(Locale.ROOT, "%.2f s (%s, vocab %d)%n", (System.nanoTime() - t0) / 1e9,
                             f.source().provider() == ExecutionProvider.CUDA ? "CUDA" : "CPU", f.source().vocabSize());
+                    progressOpen = false;
                 }
                 ModelFolder.requireSameTokenizer(new ArrayList<>(folders.values()));
             } catch (RuntimeException ex) {
-                err.println();
+                if (progressOpen) {
+                    err.println(); // end the "loading ..." line so that the error stands on its own line
+                }
                 close();
                 throw ex;
             }
@@ -153,8 +165,19 @@ final class Commands {
         return ids;
     }
 
+    /**
+     * A blank {@code --prompt} is a mistake (often an unset shell variable), not a request for
+     * unconditional text: the tokenizer's BOS would make it "work" silently.
+     */
+    static void checkPrompt(OptionSpec.Parsed a) {
+        if (a.has("prompt") && a.string("prompt", "").isBlank()) {
+            throw new UsageException("--prompt is empty; give the request text, or omit --prompt for the default question");
+        }
+    }
+
     /** Checks the generation options before any model is loaded, so that usage errors come first. */
     static void preflight(OptionSpec.Parsed a) {
+        checkPrompt(a);
         samplingConfig(a);
         a.integer("max-tokens", 48, 0, 1_000_000);
         a.longValue("seed", 0);
@@ -266,7 +289,7 @@ final class Commands {
             Path dir = a.has("model") ? Path.of(a.string("model", null)) : family().resolve("large-ft");
             String user = a.string("prompt", DEFAULT_QUESTION);
             EFTSpec spec = EFTSpec.of("model", 1.0);
-            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
+            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"), a.string("system", null));
             preflight(a);
             try (Models m = new Models(Map.of("model", dir), a, err)) {
                 int[] ids = a.flag("plain") ? encode(m.tokenizer(), basePrompt(a, user))
@@ -315,7 +338,13 @@ final class Commands {
                 if (a.has("beta")) {
                     throw new UsageException("--beta and --lambda cannot be combined");
                 }
+                if (!a.has("small-ft2") && (a.has(EFTSpec.LARGE_BASE) || a.has(EFTSpec.SMALL_FT) || a.has(EFTSpec.SMALL_BASE))) {
+                    // the embedded hedge model would be mixed into the user's own models
+                    throw new UsageException("--lambda with your own model folders needs --small-ft2 DIR (the second small fine-tune)");
+                }
                 dirs.put("small-ft2", dir(a, "small-ft2", fam.resolve("small-ft-hedge")));
+            } else if (a.has("small-ft2")) {
+                throw new UsageException("--small-ft2 is only used with --lambda L");
             }
             EFTSpec spec;
             if (lambda) {
@@ -333,7 +362,7 @@ final class Commands {
                 throw new UsageException("--conservative-keep needs --conservative P");
             }
             int k = a.integer("speculative", 0, 0, SpeculativeConfig.MAX_DRAFT_LENGTH);
-            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
+            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"), a.string("system", null));
             preflight(a);
             try (Models m = new Models(dirs, a, err)) {
                 String user = a.string("prompt", DEFAULT_QUESTION);
@@ -405,7 +434,11 @@ final class Commands {
         @Override
         public int run(OptionSpec.Parsed a, PrintStream out, PrintStream err) {
             Map<String, Path> dirs = triple(a);
-            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"));
+            ChatFormat fmt = ChatPrompts.format(a.string("chat-format", "qa"), a.string("system", null));
+            checkPrompt(a);
+            if (a.string("text", " ").isEmpty()) {
+                throw new UsageException("--text is empty; give the continuation to score");
+            }
             try (Models m = new Models(dirs, a, err)) {
                 Tokenizer tok = m.tokenizer();
                 String user = a.string("prompt", DEFAULT_QUESTION);

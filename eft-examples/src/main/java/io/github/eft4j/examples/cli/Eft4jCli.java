@@ -98,6 +98,7 @@ public final class Eft4jCli {
         for (Map.Entry<String, Command> e : commands.entrySet()) {
             sb.append(String.format("  %-10s %s%n", e.getKey(), e.getValue().summary()));
         }
+        sb.append("\nExit codes: 0 ok, 1 failure, 2 bad usage. Errors are one line; EFT4J_DEBUG=1 adds stack traces.\n");
         return sb.toString();
     }
 

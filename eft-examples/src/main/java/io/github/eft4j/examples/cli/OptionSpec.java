@@ -78,7 +78,9 @@ final class OptionSpec {
         List<String> positionals = new ArrayList<>();
         for (int i = from; i < args.length; i++) {
             String a = args[i];
-            if (a.startsWith("--") && a.length() > 2) {
+            if (a.equals("-h")) { // as at the top level: "eft4j upscale -h"
+                values.put("help", "true");
+            } else if (a.startsWith("--") && a.length() > 2) {
                 String name = a.substring(2);
                 String inline = null;
                 int eq = name.indexOf('=');
@@ -211,6 +213,13 @@ final class OptionSpec {
             Path parent = p.getParent();
             if (parent != null && !Files.isDirectory(parent)) {
                 throw new UsageException("--" + name + ": folder does not exist: " + parent);
+            }
+            // Checked before any model loads, so that a long run does not fail only at the end.
+            if (Files.isDirectory(p)) {
+                throw new UsageException("--" + name + ": is a folder, expected a file: " + p);
+            }
+            if (Files.exists(p) ? !Files.isWritable(p) : parent != null && !Files.isWritable(parent)) {
+                throw new UsageException("--" + name + ": cannot write " + p);
             }
             return p;
         }

@@ -197,7 +197,9 @@ final class Reproduce implements Command {
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw new UsageException("cannot read the family's word list " + file + ": " + e.getMessage());
+            // NoSuchFileException's message is only the path, already in the sentence
+            throw new UsageException("cannot read the family's word list " + file + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
         }
         for (String line : lines) {
             if (line.isBlank() || line.startsWith("#")) {

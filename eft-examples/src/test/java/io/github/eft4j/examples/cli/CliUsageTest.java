@@ -39,6 +39,7 @@ class CliUsageTest {
         Run top = run("--help");
         assertEquals(0, top.code());
         assertTrue(top.out().contains("upscale") && top.out().contains("generate") && top.out().contains("score") && top.out().contains("bench"));
+        assertTrue(top.out().contains("Exit codes: 0 ok, 1 failure, 2 bad usage") && top.out().contains("EFT4J_DEBUG"), top.out());
         for (String cmd : new String[] {"generate", "upscale", "score", "bench"}) {
             Run r = run(cmd, "--help");
             assertEquals(0, r.code(), cmd);
@@ -46,6 +47,9 @@ class CliUsageTest {
             assertTrue(r.out().contains("--help"), r.out());
         }
         assertTrue(run("upscale", "--help").out().contains("--speculative [K]"));
+        Run shortHelp = run("upscale", "-h");
+        assertEquals(0, shortHelp.code(), shortHelp.err());
+        assertEquals(run("upscale", "--help").out(), shortHelp.out());
     }
 
     @Test
@@ -83,5 +87,64 @@ class CliUsageTest {
         assertOneLineError(run("upscale", "--large-base", tmp.resolve("x").toString()), 2, "large-base", "not found");
         assertOneLineError(run("upscale", "--trace", tmp.resolve("no/such/dir/t.jsonl").toString(),
                 "--large-base", empty.toString()), 2);
+    }
+    @Test
+    void traceToAFolderIsRefusedBeforeLoading(@TempDir Path tmp) {
+        Run r = run("upscale", "--trace", tmp.toString());
+        assertOneLineError(r, 2, "--trace", "is a folder");
+        assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
+    }
+
+    @Test
+    void everyModelFolderIsCheckedBeforeTheFirstLoads(@TempDir Path tmp) {
+        Run r = run("upscale", "--lambda", "0.5", "--small-ft2", tmp.resolve("nope").toString());
+        assertOneLineError(r, 2, "small-ft2", "not found");
+        assertEquals(1, r.err().strip().split("\n").length, "one line, no progress: " + r.err());
+        Run g = run("generate", "--model", tmp.resolve("nope").toString());
+        assertEquals(1, g.err().strip().split("\n").length, "no blank line before the error: " + g.err());
+        assertTrue(!g.err().startsWith("\n"), g.err());
+    }
+
+    @Test
+    void lambdaAndTheSecondFineTuneGoTogether(@TempDir Path tmp) {
+        assertOneLineError(run("upscale", "--lambda", "0.5", "--large-base", tmp.toString()), 2, "--lambda", "--small-ft2");
+        assertOneLineError(run("upscale", "--small-ft2", tmp.toString()), 2, "--small-ft2", "--lambda");
+    }
+
+    @Test
+    void emptyTextToScoreIsUsage() {
+        Run r = run("score", "--text", "");
+        assertOneLineError(r, 2, "--text is empty");
+        assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
+    }
+
+    @Test
+    void missingFamilyWordListNamesThePathOnce(@TempDir Path tmp) {
+        Run r = run("reproduce", "--family", tmp.toString());
+        assertOneLineError(r, 2, "words.tsv", "no such file");
+        assertEquals(r.err().indexOf("words.tsv"), r.err().lastIndexOf("words.tsv"), r.err());
+    }
+
+    @Test
+    void aSystemPromptTheFormatWouldDropIsUsage() {
+        Run r = run("upscale", "--system", "Be brief.");
+        assertOneLineError(r, 2, "--system is not used by --chat-format qa");
+        assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
+        assertOneLineError(run("generate", "--system", "x", "--chat-format", "Q: {user}\\nA:"), 2, "--system is not used");
+    }
+
+    @Test
+    void blankPromptIsUsage() {
+        for (String cmd : new String[] {"generate", "upscale", "score"}) {
+            Run r = run(cmd, "--prompt", " ");
+            assertOneLineError(r, 2, "--prompt is empty");
+            assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
+        }
+    }
+
+    @Test
+    void aFileGivenAsModelFolderIsNamed(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("model.onnx"), "x");
+        assertOneLineError(run("generate", "--model", file.toString()), 2, "is a file, expected a folder", "model.onnx");
     }
 }
