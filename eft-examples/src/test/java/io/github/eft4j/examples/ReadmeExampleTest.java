@@ -16,7 +16,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -36,8 +35,8 @@ class ReadmeExampleTest {
                     .source(EFTSpec.SMALL_FT, chat.source())
                     .source(EFTSpec.SMALL_BASE, small.source())
                     .build();
-            Prompt prompt = Prompt.of(tok.encode("The word \"harbor\" means"))        // base models: plain text
-                    .with(EFTSpec.SMALL_FT, tok.encode("Q: What does \"harbor\" mean?\nA:")); // fine-tuned: its format
+            Prompt prompt = Prompt.of(tok.encode("The word \"alight\" means"))        // base models: plain text
+                    .with(EFTSpec.SMALL_FT, tok.encode("Q: What does \"alight\" mean?\nA:")); // fine-tuned: its format
             GenerationResult r = eft.generate(prompt, GenerationConfig.builder()
                     .maxNewTokens(32).stopTokens(chat.generation().eosTokenIds().getFirst()).build());
             System.out.println(tok.decode(r.tokens(), true));
@@ -78,6 +77,8 @@ class ReadmeExampleTest {
         }
         String printed = buf.toString(StandardCharsets.UTF_8).strip();
         assertFalse(printed.isEmpty(), "the example printed nothing");
-        assertTrue(Arrays.stream(printed.split(" ")).count() >= 2, printed);
+        // "alight" is a held-out word: seen in pre-training prose, never in the Q/A format; its
+        // WordNet gloss is "to come to rest, settle", and up-scaling answers with it greedily
+        assertTrue(printed.startsWith("to come to rest"), printed);
     }
 }
