@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.eft4j.sampling.SamplingConfig;
 import io.github.eft4j.testing.SyntheticLogitSource;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -411,28 +410,8 @@ class EftDecoderTest {
             DecodingState d = inner.open(prompt);
             open.incrementAndGet();
             int promptLength = prompt.length;
-            return new DecodingState() {
+            return new ForwardingDecodingState(d) {
                 private boolean closed;
-
-                @Override
-                public int vocabSize() {
-                    return d.vocabSize();
-                }
-
-                @Override
-                public int length() {
-                    return d.length();
-                }
-
-                @Override
-                public int logitRows() {
-                    return d.logitRows();
-                }
-
-                @Override
-                public MemorySegment logits(int row) {
-                    return d.logits(row);
-                }
 
                 @Override
                 public void copyLogits(int row, float[] dst) {
@@ -441,16 +420,6 @@ class EftDecoderTest {
                     if (d.length() - d.logitRows() + 1 + row - promptLength == at) {
                         dst[5] = Float.NaN;
                     }
-                }
-
-                @Override
-                public void append(int... tokens) {
-                    d.append(tokens);
-                }
-
-                @Override
-                public void truncate(int length) {
-                    d.truncate(length);
                 }
 
                 @Override

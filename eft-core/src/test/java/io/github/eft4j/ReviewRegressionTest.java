@@ -203,37 +203,7 @@ class ReviewRegressionTest {
         @Override
         public DecodingState open(int[] prompt) {
             DecodingState d = inner.open(prompt);
-            return new DecodingState() {
-                @Override
-                public int vocabSize() {
-                    return d.vocabSize();
-                }
-
-                @Override
-                public int length() {
-                    return d.length();
-                }
-
-                @Override
-                public int logitRows() {
-                    return d.logitRows();
-                }
-
-                @Override
-                public java.lang.foreign.MemorySegment logits(int row) {
-                    return d.logits(row);
-                }
-
-                @Override
-                public void append(int... tokens) {
-                    d.append(tokens);
-                }
-
-                @Override
-                public void truncate(int length) {
-                    d.truncate(length);
-                }
-
+            return new ForwardingDecodingState(d) {
                 @Override
                 public void close() {
                     d.close();

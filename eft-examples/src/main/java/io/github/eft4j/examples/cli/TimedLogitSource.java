@@ -2,8 +2,8 @@ package io.github.eft4j.examples.cli;
 
 import io.github.eft4j.BatchDecodingState;
 import io.github.eft4j.DecodingState;
+import io.github.eft4j.ForwardingDecodingState;
 import io.github.eft4j.LogitSource;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Wraps a source and adds up the wall time of its forward passes (prefill and appends). */
@@ -60,55 +60,23 @@ final class TimedLogitSource implements LogitSource {
         passes.increment();
     }
 
-    private final class Timed implements DecodingState {
-        private final DecodingState s;
-
+    private final class Timed extends ForwardingDecodingState {
         Timed(DecodingState s) {
-            this.s = s;
-        }
-
-        @Override
-        public int vocabSize() {
-            return s.vocabSize();
-        }
-
-        @Override
-        public int length() {
-            return s.length();
-        }
-
-        @Override
-        public int logitRows() {
-            return s.logitRows();
-        }
-
-        @Override
-        public MemorySegment logits(int row) {
-            return s.logits(row);
-        }
-
-        @Override
-        public void copyLogits(int row, float[] dst) {
-            s.copyLogits(row, dst);
+            super(s);
         }
 
         @Override
         public void append(int... tokens) {
             long t0 = System.nanoTime();
-            s.append(tokens);
+            super.append(tokens);
             account(t0);
         }
 
         @Override
         public void truncate(int length) {
             long t0 = System.nanoTime();
-            s.truncate(length);
+            super.truncate(length);
             nanos.add(System.nanoTime() - t0);
-        }
-
-        @Override
-        public void close() {
-            s.close();
         }
     }
 }
