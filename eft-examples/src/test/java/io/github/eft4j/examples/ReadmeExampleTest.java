@@ -1,22 +1,10 @@
 package io.github.eft4j.examples;
 
-import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.decoder.EFTDecoder;
-import io.github.eft4j.decoder.GenerationConfig;
-import io.github.eft4j.decoder.GenerationResult;
-import io.github.eft4j.decoder.Prompt;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.decoder.EFTDecoder;
-import io.github.eft4j.decoder.GenerationConfig;
-import io.github.eft4j.decoder.GenerationResult;
-import io.github.eft4j.decoder.Prompt;
-import io.github.eft4j.onnx.ModelFolder;
-import io.github.eft4j.tokenizer.Tokenizer;
+import com.example.eft.UpscaleExample;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,49 +14,57 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Keeps README's Java example compiling and running: the block there must equal the one below. */
+/**
+ * Keeps README's "Use it from Java" section true. Its Java example is the file of the consumer
+ * project that it/run.sh builds against the installed artifacts (it/consumer's UpscaleExample,
+ * compiled into these tests by this module's pom), and its CPU-only switch is that project's
+ * {@code cpu} profile. Runs from the repository root.
+ */
 class ReadmeExampleTest {
-
-    private static void example() {
-        // README:BEGIN
-        try (ModelFolder large = ModelFolder.load(Path.of("models/mini/large-base"));
-             ModelFolder chat = ModelFolder.load(Path.of("models/mini/small-ft"));
-             ModelFolder small = ModelFolder.load(Path.of("models/mini/small-base"))) {
-            ModelFolder.requireSameTokenizer(List.of(large, chat, small));
-            Tokenizer tok = chat.tokenizer();
-            EFTDecoder eft = EFTDecoder.builder(EFTSpec.upscale())
-                    .source(EFTSpec.LARGE_BASE, large.source())
-                    .source(EFTSpec.SMALL_FT, chat.source())
-                    .source(EFTSpec.SMALL_BASE, small.source())
-                    .build();
-            Prompt prompt = Prompt.of(tok.encode("The word \"alight\" means"))        // base models: plain text
-                    .with(EFTSpec.SMALL_FT, tok.encode("Q: What does \"alight\" mean?\nA:")); // fine-tuned: its format
-            GenerationResult r = eft.generate(prompt, GenerationConfig.builder()
-                    .maxNewTokens(32).stopTokens(chat.generation().eosTokenIds().getFirst()).build());
-            System.out.println(tok.decode(r.tokens(), true));
-        }
-        // README:END
-    }
+    private static final Path EXAMPLE = Path.of("it/consumer/src/main/java/com/example/eft/UpscaleExample.java");
+    private static final Path CONSUMER_POM = Path.of("it/consumer/pom.xml");
+    /** README's marker line before the CPU-only block. */
+    private static final String CPU_MARKER = "<!-- the cpu profile of it/consumer/pom.xml -->";
 
     private static String dedent(List<String> lines) {
         int indent = lines.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
-        return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent)).collect(Collectors.joining("\n")).strip();
+        return lines.stream().map(l -> l.isBlank() ? "" : l.substring(indent).stripTrailing()).collect(Collectors.joining("\n")).strip();
+    }
+
+    /** The lines of the first fenced block opened by {@code fence} after line {@code from}. */
+    private static List<String> block(List<String> lines, int from, String fence) {
+        int open = lines.subList(from, lines.size()).indexOf(fence);
+        assertTrue(open >= 0, "README has no " + fence + " block after line " + (from + 1));
+        open += from;
+        int close = lines.subList(open + 1, lines.size()).indexOf("```") + open + 1;
+        return lines.subList(open + 1, close);
+    }
+
+    private static List<String> readme() throws Exception {
+        return Files.readAllLines(Path.of("README.md"));
     }
 
     @Test
-    void readmeBlockEqualsThisFile() throws Exception {
-        List<String> readme = Files.readAllLines(Path.of("README.md"));
+    void readmeExampleIsTheConsumersFile() throws Exception {
+        List<String> readme = readme();
         int start = readme.indexOf("## Use it from Java");
         assertTrue(start >= 0, "README has no '## Use it from Java' section");
-        int open = readme.subList(start, readme.size()).indexOf("```java") + start;
-        int close = readme.subList(open + 1, readme.size()).indexOf("```") + open + 1;
-        String fromReadme = dedent(readme.subList(open + 1, close));
+        assertEquals(dedent(Files.readAllLines(EXAMPLE)), dedent(block(readme, start, "```java")),
+                "README's Java example and " + EXAMPLE + " differ");
+    }
 
-        List<String> self = Files.readAllLines(Path.of("eft-examples/src/test/java/io/github/eft4j/examples/ReadmeExampleTest.java"));
-        int b = self.indexOf("        // README:BEGIN");
-        int e = self.indexOf("        // README:END");
-        String fromTest = dedent(self.subList(b + 1, e));
-        assertEquals(fromReadme, fromTest, "README's Java example and ReadmeExampleTest.example() differ");
+    @Test
+    void readmeCpuSwitchIsTheConsumersCpuProfile() throws Exception {
+        List<String> readme = readme();
+        int marker = readme.indexOf(CPU_MARKER);
+        assertTrue(marker >= 0, "README has no line " + CPU_MARKER);
+        List<String> pom = Files.readAllLines(CONSUMER_POM);
+        int profile = pom.indexOf("      <id>cpu</id>");
+        assertTrue(profile >= 0, CONSUMER_POM + " has no cpu profile");
+        int from = pom.subList(profile, pom.size()).indexOf("      <dependencies>") + profile;
+        int to = pom.subList(from, pom.size()).indexOf("      </dependencies>") + from;
+        assertEquals(dedent(pom.subList(from + 1, to)), dedent(block(readme, marker, "```xml")),
+                "README's CPU-only dependencies and the cpu profile of " + CONSUMER_POM + " differ");
     }
 
     @Test
@@ -77,7 +73,7 @@ class ReadmeExampleTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         try {
-            example();
+            UpscaleExample.main(new String[] {"models/mini"});
         } finally {
             System.setOut(old);
         }
