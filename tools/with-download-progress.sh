@@ -11,7 +11,7 @@ parent=$$
     # the resolver writes NAME.<digits>.tmp (sometimes twice over) next to the final file
     find "$repo" -name '*.tmp' -printf '%f %s\n' 2>/dev/null | while read -r f size; do
       name=$(printf '%s\n' "$f" | sed -E 's/(\.[0-9]+\.tmp)+$//')
-      echo "[download] $name: $((size / 1048576)) MB so far" >&2
+      echo "[download] $name: $((size / 1000000)) MB so far" >&2
     done
   done
 ) &
