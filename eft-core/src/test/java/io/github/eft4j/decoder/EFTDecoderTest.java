@@ -60,8 +60,9 @@ class EFTDecoderTest {
                     prompt = prompt.with(spec.names().get(1), Sources.randomPrompt(r, V, 9));   // its own "chat" prompt
                 }
                 SamplingConfig sc = SAMPLING[k % SAMPLING.length];
-                GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(1 + r.nextInt(24)).sampling(sc)
-                        .seed(r.nextLong()).stopTokens(k % 3 == 0 ? 7 : 99).build();
+                GenerationConfig.Builder cb = GenerationConfig.builder().maxNewTokens(1 + r.nextInt(24)).sampling(sc)
+                        .seed(r.nextLong());
+                GenerationConfig cfg = (k % 3 == 0 ? cb.stopTokens(7) : cb).build();
                 GenerationResult got = decoder.generate(prompt, cfg);
                 ReferenceEft.Output want = ReferenceEft.generate(spec, s, V, prompts(spec, prompt), cfg);
                 assertArrayEquals(want.tokens(), got.tokens(), () -> "spec " + spec + " sampling " + sc);

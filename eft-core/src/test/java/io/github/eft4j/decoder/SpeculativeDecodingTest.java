@@ -117,15 +117,15 @@ class SpeculativeDecodingTest {
         for (int min = 1; min <= 3; min++) {
             for (int max = min; max <= 10; max++) {
                 for (double a = 0; a <= 1.0; a += 0.01) {
-                    int k = Generation.nextDraftLength(a, min, max);
+                    int k = SpeculativeBlock.nextDraftLength(a, min, max);
                     assertTrue(k >= min && k <= max, "k=" + k + " for a=" + a);
                 }
             }
         }
-        assertEquals(1, Generation.nextDraftLength(0.0, 1, 8));
-        assertEquals(2, Generation.nextDraftLength(0.5, 1, 8));
-        assertEquals(5, Generation.nextDraftLength(0.8, 1, 8));
-        assertEquals(8, Generation.nextDraftLength(1.0, 1, 8));
+        assertEquals(1, SpeculativeBlock.nextDraftLength(0.0, 1, 8));
+        assertEquals(2, SpeculativeBlock.nextDraftLength(0.5, 1, 8));
+        assertEquals(5, SpeculativeBlock.nextDraftLength(0.8, 1, 8));
+        assertEquals(8, SpeculativeBlock.nextDraftLength(1.0, 1, 8));
         // Unrelated models: the draft length falls to the minimum; runs never exceed the bound.
         SyntheticLogitSource[] s = Sources.upscaleFamily(48, 1.0, 5);
         GenerationResult r = Sources.decoder(EFTSpec.upscale(), s).generate(Prompt.of(2),
