@@ -1,10 +1,10 @@
 package io.github.eft4j.onnx;
 
 import io.github.eft4j.model.BatchDecodingState;
-
-import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.Cancellation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CancellationException;
 
 /**
  * Several sequences of one {@link OnnxLogitSource} advanced in one forward pass per step.
@@ -20,12 +20,13 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
     private final int[] lengths;
     private boolean closed;
 
-    OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts) {
+    /** Runs the prompts; a cancel of {@code cancellation} (null: none) terminates the prefill's run. */
+    OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts, Cancellation cancellation) {
         this.src = src;
         int b = prompts.length;
         this.lengths = new int[b];
         this.step = new KvStepper(src, b);
-        try {
+        try (Cancellation.Registration hook = cancellation == null ? null : cancellation.onCancel(step::cancel)) {
             int p = 0;
             for (int[] pr : prompts) {
                 p = Math.max(p, pr.length);
@@ -43,6 +44,9 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
                 lengths[r] = prompts[r].length;
             }
             step.run(p, 1);
+            if (cancellation != null && cancellation.isCancelled()) {   // too late for the run
+                throw new CancellationException("batched prefill cancelled");
+            }
         } catch (RuntimeException e) {
             step.close();
             throw e;
@@ -93,6 +97,18 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
         for (int r = 0; r < lengths.length; r++) {
             lengths[r]++;
         }
+    }
+
+    /**
+     * Asks ORT to abandon this state's append in progress (or its next one) from any thread; the
+     * interrupted call throws {@link CancellationException} and leaves the state as it was.
+     *
+     * @throws IllegalStateException if this state is closed
+     */
+    @Override
+    public void cancel() {
+        ensureOpen();
+        step.cancel();
     }
 
     private void check(int sequence) {
