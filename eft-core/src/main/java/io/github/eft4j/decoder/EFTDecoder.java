@@ -45,6 +45,20 @@ import java.util.concurrent.CancellationException;
  * {@link Builder#vocabSize(int)} the smallest source size is the shared one (see
  * {@link VocabAlignment}).
  *
+ * <p><b>One step.</b> Every position of every mode (plain, speculative, batched, scoring) is
+ * decided by one decoding step: combine with this position's coefficients, check, apply the
+ * caller's {@link io.github.eft4j.sampling.LogitProcessor}s and the sampling processors, then
+ * sample or score; a {@link StepObserver} can watch it. See {@code docs/decoder.md}.
+ *
+ * <p><b>Stopping.</b> Interrupting the thread that generates, {@link Generation#cancel()} or
+ * {@link GenerationConfig#timeout()} end a call within one step (a forward pass in flight is
+ * stopped where the source supports {@link io.github.eft4j.model.DecodingState#cancel()}): the
+ * result holds the tokens so far with {@link FinishReason#CANCELLED} or
+ * {@link FinishReason#TIMEOUT}, the states are released and the interrupt status is kept;
+ * {@link #score} throws {@link ScoreCancelledException} instead. Reaching a source's
+ * {@link LogitSource#maxPositions()} ends generation with {@link FinishReason#POSITION_LIMIT};
+ * prompts that do not fit are refused before any work.
+ *
  * <p><b>Threading.</b> A decoder is immutable and may be shared; each call opens its own
  * decoding states and buffers. The sources are the caller's: the decoder never closes them.
  */

@@ -93,7 +93,7 @@ final class Sources {
         public DecodingState open(int[] prompt, Cancellation cancellation) {
             if (blockPrefill) {
                 Gate gate = new Gate();
-                try (Cancellation.Registration r = cancellation.onCancel(gate::open)) {
+                try (Cancellation.Registration _ = cancellation.onCancel(gate::open)) {
                     blocked.countDown();
                     gate.pass();
                 }

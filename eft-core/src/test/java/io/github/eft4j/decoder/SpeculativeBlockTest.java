@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * Speculative EFT ({@link SpeculativeBlock}): greedy equality, distribution equality
  * (chi-square), rollback, the adaptive draft length, and the caller's processors and observer
  * inside blocks. Every chi-square assertion uses significance 0.001, so with the fixed seeds a
- * correct implementation fails one of the 5 assertions with probability < 0.5% over the choice
+ * correct implementation fails one of the 4 assertions with probability < 0.4% over the choice
  * of seed (and, the seeds being fixed, never flakes).
  */
 class SpeculativeBlockTest {
@@ -364,7 +364,7 @@ class SpeculativeBlockTest {
         int m = 0;
         long[] x = new long[v * v];
         long[] y = new long[v * v];
-        int repeats = 0;
+        long repeats = 0;
         for (int i = 0; i < v * v; i++) {
             if (a[i] + b[i] > 0) {
                 x[m] = a[i];

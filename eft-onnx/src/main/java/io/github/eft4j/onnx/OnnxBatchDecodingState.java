@@ -26,7 +26,7 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
         int b = prompts.length;
         this.lengths = new int[b];
         this.step = new KvStepper(src, b);
-        try (Cancellation.Registration hook = cancellation == null ? null : cancellation.onCancel(step::cancel)) {
+        try (Cancellation.Registration _ = cancellation == null ? null : cancellation.onCancel(step::cancel)) {
             int p = 0;
             for (int[] pr : prompts) {
                 p = Math.max(p, pr.length);

@@ -43,7 +43,7 @@ public final class OnnxDecodingState implements DecodingState {
             if (cancellation == null) {
                 prefill(prompt, prompt.length);
             } else {
-                try (Cancellation.Registration hook = cancellation.onCancel(step::cancel)) {
+                try (Cancellation.Registration _ = cancellation.onCancel(step::cancel)) {
                     prefill(prompt, prompt.length);
                 }
                 if (cancellation.isCancelled()) {   // too late for the run: the stepper would fail its next one

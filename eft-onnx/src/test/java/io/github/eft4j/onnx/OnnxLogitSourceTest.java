@@ -53,7 +53,7 @@ class OnnxLogitSourceTest {
             long fullCpu;
             Future<long[]> full = pool.submit(() -> {
                 long c0 = mx.getCurrentThreadCpuTime();
-                try (DecodingState s = src.open(prompt, new Cancellation())) {
+                try (DecodingState _ = src.open(prompt, new Cancellation())) {
                     return new long[] {mx.getCurrentThreadCpuTime() - c0};
                 }
             });
@@ -69,7 +69,7 @@ class OnnxLogitSourceTest {
                 Future<Object[]> f = pool.submit(() -> {
                     long c0 = mx.getCurrentThreadCpuTime();
                     starting.countDown();
-                    try (DecodingState s = src.open(prompt, c)) {
+                    try (DecodingState _ = src.open(prompt, c)) {
                         return new Object[] {"completed", 0L};
                     } catch (CancellationException e) {
                         return new Object[] {e.getMessage(), mx.getCurrentThreadCpuTime() - c0};
