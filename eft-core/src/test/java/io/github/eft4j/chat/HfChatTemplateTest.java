@@ -207,6 +207,34 @@ class HfChatTemplateTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void builtinLlama2MatchesTheRealLlama2Template() {
+        // ChatFormat.LLAMA_2 promises to render what meta-llama's template renders; check it on every
+        // conversation it accepts (an optional system turn, then user/assistant alternating, ending with user).
+        Map<String, Map<String, Object>> conversations = conversations();
+        int compared = 0;
+        for (Golden g : goldens()) {
+            if (!g.template().equals("llama-2-chat") || !g.addGenerationPrompt() || g.output() == null) {
+                continue;
+            }
+            List<ChatMessage> messages = new ArrayList<>();
+            for (Map<String, Object> m : (List<Map<String, Object>>) conversations.get(g.conversation()).get("messages")) {
+                if (!(m.get("content") instanceof String c) || m.size() != 2) {
+                    messages = null;
+                    break;
+                }
+                messages.add(new ChatMessage(ChatMessage.Role.valueOf(((String) m.get("role")).toUpperCase(java.util.Locale.ROOT)), c));
+            }
+            if (messages == null || messages.get(messages.size() - 1).role() != ChatMessage.Role.USER) {
+                continue;
+            }
+            assertEquals(g.output(), ChatFormat.LLAMA_2.render(messages), g.toString());
+            compared++;
+        }
+        assertTrue(compared >= 6, "compared " + compared);
+    }
+
+    @Test
     void rendersConcurrentlyFromOneInstance() throws Exception {
         Map<String, Map<String, Object>> conversations = conversations();
         List<Golden> all = goldens();
