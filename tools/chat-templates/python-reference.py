@@ -9,6 +9,7 @@ goldens.jsonl with the context make-goldens.mjs used, and compares.
 
 Usage (Debian: apt-get install python3-jinja2), from this folder:
   python3 python-reference.py                    report the cases where goldens.jsonl is not jinja2's result
+  python3 python-reference.py --suite            write jinja2's result into hf-jinja-e2e.json
   python3 python-reference.py --write-overrides  also add those cases to python-overrides.json with
                                                  why = "TODO ..." (make-goldens.mjs refuses TODO reasons:
                                                  write each reason, then rerun make-goldens.mjs)
@@ -71,7 +72,30 @@ def render(env, template, conversation, agp):
         return {'error': str(e)}
 
 
+def suite():
+    """Adds jinja2's result to every case of hf-jinja-e2e.json (see import-e2e-suite.mjs)."""
+    env = environment()
+    path = os.path.join(RES, 'hf-jinja-e2e.json')
+    with open(path, encoding='utf-8') as fh:
+        doc = json.load(fh)
+    same = 0
+    for c in doc['cases']:
+        try:
+            c['python'] = {'output': env.from_string(c['chat_template']).render(**json.loads(json.dumps(c['data'])))}
+        except Exception as e:
+            c['python'] = {'error': str(e)}
+        same += c['python'].get('output') == c['target']
+    with open(path, 'w', encoding='utf-8') as fh:
+        json.dump(doc, fh, indent=1, ensure_ascii=False)
+        fh.write('\n')
+    print(f'{len(doc["cases"])} suite cases rendered with jinja2 {jinja2.__version__}; '
+          f'{same} equal the JS targets')
+    return 0
+
+
 def main():
+    if '--suite' in sys.argv[1:]:
+        return suite()
     write = '--write-overrides' in sys.argv[1:]
     env = environment()
     templates = {}

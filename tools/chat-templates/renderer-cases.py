@@ -85,6 +85,7 @@ CASES = [
     ('macro-recursive', '{% macro fact(n) %}{% if n <= 1 %}1{% else %}{{ n * fact(n - 1)|int }}{% endif %}{% endmacro %}{{ fact(5) }}'),
     ('macro-caller', '{% macro wrap(tag) %}<{{ tag }}>{{ caller() }}</{{ tag }}>{% endmacro %}{% call wrap("b") %}bold {{ 1 + 1 }}{% endcall %}'),
     ('macro-caller-args', '{% macro each(items) %}{% for i in items %}{{ caller(i) }}{% endfor %}{% endmacro %}{% call(x) each([1, 2]) %}[{{ x }}]{% endcall %}'),
+    ('call-star-args', "{% macro m(a, b) %}{{ a }}{{ b }}{% endmacro %}{{ m(*[1, 2]) }} {{ m(**{'a': 3, 'b': 4}) }} {{ m(1, **{'b': 5}) }} {{ 'a-b'.split(*['-']) }} {{ dict(**d) }}"),
     ('filter-block', '{% filter upper %}hello {{ "world" }}{% endfilter %}'),
     ('with-block', '{% with a = 1, b = 2 %}{{ a + b }}{% endwith %}[{{ a }}]'),
     ('generation-tag', '{% generation %}kept {{ 1 }}{% endgeneration %}'),

@@ -46,8 +46,9 @@ sealed interface Node {
     record Slice(Expr start, Expr stop, Expr step, int line, int col) implements Expr {
     }
 
-    /** {@code fn(args, name=value)}. */
-    record Call(Expr fn, List<Expr> args, List<String> kwNames, List<Expr> kwValues, int line, int col) implements Expr {
+    /** {@code fn(args, name=value, *more, **named)}; {@code dynArgs} and {@code dynKwargs} may be null. */
+    record Call(Expr fn, List<Expr> args, List<String> kwNames, List<Expr> kwValues, Expr dynArgs, Expr dynKwargs,
+                int line, int col) implements Expr {
     }
 
     /** {@code value|name(args)}; value is null in a {@code filter} block or a block set. */

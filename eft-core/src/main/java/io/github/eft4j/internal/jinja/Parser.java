@@ -756,7 +756,10 @@ final class Parser {
         return new Slice(start, stop, step, t.line(), t.col());
     }
 
-    private record Args(List<Expr> args, List<String> kwNames, List<Expr> kwValues) {
+    private record Args(List<Expr> args, List<String> kwNames, List<Expr> kwValues, Expr dynArgs, Expr dynKwargs) {
+        Args(List<Expr> args, List<String> kwNames, List<Expr> kwValues) {
+            this(args, kwNames, kwValues, null, null);
+        }
     }
 
     private Args callArgs() {
@@ -764,6 +767,8 @@ final class Parser {
         List<Expr> args = new ArrayList<>();
         List<String> kwNames = new ArrayList<>();
         List<Expr> kwValues = new ArrayList<>();
+        Expr dynArgs = null;
+        Expr dynKwargs = null;
         boolean first = true;
         while (!cur().isOp(")")) {
             if (!first) {
@@ -773,8 +778,24 @@ final class Parser {
                 }
             }
             first = false;
-            if (cur().isOp("*") || cur().isOp("**")) {
-                throw error(cur(), "unsupported construct: '*args' / '**kwargs' in a call");
+            if (cur().isOp("*")) {
+                Token star = next();
+                if (dynArgs != null || dynKwargs != null) {
+                    throw error(star, "'*' argument after another '*' or '**' argument");
+                }
+                dynArgs = expression(true);
+                continue;
+            }
+            if (cur().isOp("**")) {
+                Token star = next();
+                if (dynKwargs != null) {
+                    throw error(star, "'**' argument repeated");
+                }
+                dynKwargs = expression(true);
+                continue;
+            }
+            if (dynKwargs != null) {
+                throw error(cur(), "argument after '**' argument");
             }
             if (cur().type() == Type.NAME && peek(1).isOp("=")) {
                 Token n = next();
@@ -785,8 +806,8 @@ final class Parser {
                 kwNames.add(n.text());
                 kwValues.add(expression(true));
             } else {
-                if (!kwNames.isEmpty()) {
-                    throw error(cur(), "positional argument follows keyword argument");
+                if (!kwNames.isEmpty() || dynArgs != null) {
+                    throw error(cur(), "positional argument follows keyword argument or '*' argument");
                 }
                 args.add(expression(true));
             }
@@ -795,13 +816,13 @@ final class Parser {
         if (args.size() + kwNames.size() > 255) {
             throw error(open, "more than 255 arguments");
         }
-        return new Args(args, kwNames, kwValues);
+        return new Args(args, kwNames, kwValues, dynArgs, dynKwargs);
     }
 
     private Expr call(Expr fn) {
         Args a = callArgs();
         // Errors in a call point at the callee ("raise_exception", "strip" in "content.strip()").
-        return new Call(fn, a.args, a.kwNames, a.kwValues, fn.line(), fn.col());
+        return new Call(fn, a.args, a.kwNames, a.kwValues, a.dynArgs, a.dynKwargs, fn.line(), fn.col());
     }
 
     private String dottedName() {
@@ -817,6 +838,9 @@ final class Parser {
         Token nameTok = cur();
         String name = dottedName();
         Args a = cur().isOp("(") ? callArgs() : new Args(List.of(), List.of(), List.of());
+        if (a.dynArgs != null || a.dynKwargs != null) {
+            throw error(nameTok, "unsupported construct: '*args' / '**kwargs' in a filter call");
+        }
         return new Filter(value, name, a.args, a.kwNames, a.kwValues, nameTok.line(), nameTok.col());
     }
 
@@ -828,6 +852,9 @@ final class Parser {
         Token c = cur();
         if (c.isOp("(")) {
             a = callArgs();
+            if (a.dynArgs != null || a.dynKwargs != null) {
+                throw error(nameTok, "unsupported construct: '*args' / '**kwargs' in a test call");
+            }
         } else if ((c.type() == Type.NAME || c.type() == Type.STRING || c.type() == Type.INT || c.type() == Type.FLOAT
                 || c.isOp("(") || c.isOp("[") || c.isOp("{"))
                 && !c.isName("else") && !c.isName("or") && !c.isName("and")) {

@@ -27,7 +27,8 @@ final class References {
             case Node.GetAttr x -> uses(x.obj(), name);
             case Node.GetItem x -> uses(x.obj(), name) || uses(x.key(), name);
             case Node.Slice x -> uses(nonNull(x.start(), x.stop(), x.step()), name);
-            case Node.Call x -> uses(x.fn(), name) || uses(x.args(), name) || uses(x.kwValues(), name);
+            case Node.Call x -> uses(x.fn(), name) || uses(x.args(), name) || uses(x.kwValues(), name)
+                    || uses(nonNull(x.dynArgs(), x.dynKwargs()), name);
             case Node.Filter x -> (x.value() != null && uses(x.value(), name)) || uses(x.args(), name)
                     || uses(x.kwValues(), name);
             case Node.Test x -> uses(x.value(), name) || uses(x.args(), name) || uses(x.kwValues(), name);

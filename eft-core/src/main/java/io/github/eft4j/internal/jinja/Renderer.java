@@ -150,8 +150,8 @@ final class Renderer {
                         node.usesVarargs(), node.usesKwargs(), null);
                 Call c = node.call();
                 Object fn = eval(c.fn(), f);
-                List<Object> args = evalAll(c.args(), f);
-                Map<String, Object> kwargs = evalKw(c.kwNames(), c.kwValues(), f);
+                List<Object> args = callArgs(c, f);
+                Map<String, Object> kwargs = callKwargs(c, f);
                 Object result;
                 if (fn instanceof Macro m) {
                     result = m.withCaller(caller).call(this, args, kwargs);
@@ -324,7 +324,10 @@ final class Renderer {
                 yield Access.getitem(obj, eval(g.key(), f));
             }
             case Slice s -> throw JinjaException.runtime("a slice is only allowed inside brackets");
-            case Call c -> callValue(eval(c.fn(), f), evalAll(c.args(), f), evalKw(c.kwNames(), c.kwValues(), f));
+            case Call c -> {
+                Object fn = eval(c.fn(), f);
+                yield callValue(fn, callArgs(c, f), callKwargs(c, f));
+            }
             case Filter flt -> applyFilter(flt, eval(flt.value(), f), f);
             case Test t -> {
                 boolean r = test(t.name(), eval(t.value(), f), evalAll(t.args(), f), evalKw(t.kwNames(), t.kwValues(), f));
@@ -383,6 +386,38 @@ final class Renderer {
                 yield c.otherwise() == null ? Undefined.PLAIN : eval(c.otherwise(), f);
             }
         };
+    }
+
+    private List<Object> callArgs(Call c, Frame f) {
+        List<Object> args = evalAll(c.args(), f);
+        if (c.dynArgs() != null) {
+            Object more = eval(c.dynArgs(), f);
+            if (more instanceof Undefined u) {
+                throw u.fail();
+            }
+            args.addAll(Py.iterate(more));
+        }
+        return args;
+    }
+
+    private Map<String, Object> callKwargs(Call c, Frame f) {
+        Map<String, Object> kwargs = evalKw(c.kwNames(), c.kwValues(), f);
+        if (c.dynKwargs() != null) {
+            Object more = eval(c.dynKwargs(), f);
+            if (!(more instanceof Map<?, ?> m)) {
+                throw JinjaException.runtime("argument after ** must be a mapping, not " + Py.typeName(more));
+            }
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String k)) {
+                    throw JinjaException.runtime("keywords must be strings");
+                }
+                if (kwargs.containsKey(k)) {
+                    throw JinjaException.runtime("got multiple values for keyword argument '" + k + "'");
+                }
+                kwargs.put(k, e.getValue());
+            }
+        }
+        return kwargs;
     }
 
     private static boolean compare(String op, Object a, Object b) {

@@ -24,7 +24,7 @@ import java.util.Objects;
  *
  * <p>Not supported (each fails with a {@link JinjaException} naming it and its position): {@code
  * include}, {@code import}, {@code extends}, {@code block} and other tags that need more than one
- * template, {@code recursive} loops, {@code *args}/{@code **kwargs} in calls, format specs in {@code
+ * template, {@code recursive} loops, {@code *args}/{@code **kwargs} in filter and test calls, format specs in {@code
  * str.format}, and a few filters ({@code groupby}, {@code truncate}, {@code wordwrap}, ...).
  *
  * <p>Bounds, so that a hostile template can neither hang nor exhaust memory or the stack: at most
