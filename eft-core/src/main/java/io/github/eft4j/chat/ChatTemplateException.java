@@ -11,9 +11,13 @@ public final class ChatTemplateException extends IllegalArgumentException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** Whether the template called raise_exception. */
     private final boolean raised;
+    /** The message without the position. */
     private final String templateMessage;
+    /** 1-based line, 0 if unknown. */
     private final int line;
+    /** 1-based column, 0 if unknown. */
     private final int column;
 
     ChatTemplateException(String message, boolean raised, String templateMessage, int line, int column, Throwable cause) {

@@ -22,9 +22,13 @@ public final class JinjaException extends RuntimeException {
         LIMIT
     }
 
+    /** What went wrong. */
     private final Kind kind;
+    /** The message without the position. */
     private final String detail;
+    /** 1-based line, 0 if unknown. */
     private final int line;
+    /** 1-based column, 0 if unknown. */
     private final int column;
 
     JinjaException(Kind kind, String detail, int line, int column) {
