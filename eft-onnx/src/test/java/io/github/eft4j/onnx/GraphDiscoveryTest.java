@@ -25,7 +25,7 @@ class GraphDiscoveryTest {
     @Test
     void llamaGqa() {
         OnnxGraphLayout l = layout("llama_gqa");
-        assertEquals(new OnnxGraphLayout(true, false, false, 2, 2, 8, OrtApi.FLOAT, OrtApi.FLOAT, 64), l);
+        assertEquals(new OnnxGraphLayout(OnnxGraphLayout.Attention.MASKED, true, true, false, false, java.util.Optional.empty(), false, 2, 2, 8, OrtApi.FLOAT, OrtApi.FLOAT, 64), l);
     }
 
     @Test
@@ -45,7 +45,7 @@ class GraphDiscoveryTest {
     void mergedDecoder() {
         OnnxGraphLayout l = layout("llama_merged");
         assertTrue(l.hasUseCacheBranch());
-        assertTrue(l.hasNumLogitsToKeep());
+        assertTrue(l.logitsToKeepInput().isPresent());
         assertEquals(2, l.layers());
     }
 
