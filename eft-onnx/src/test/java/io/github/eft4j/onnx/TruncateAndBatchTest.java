@@ -157,4 +157,25 @@ class TruncateAndBatchTest {
             }
         }
     }
+
+    /**
+     * A cancelled multi-token append leaves the state as it was on every KV path: in place (the
+     * cancelled run may have written past the length; the next one writes over it), concatenated,
+     * and one token at a time for last-row-only graphs.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gqa", "gqa#concat", "gqa_last_row", "last_row"})
+    void cancelledAppendKeepsTheState(String graph) {
+        try (OnnxLogitSource src = TestGraphs.open(graph); OnnxDecodingState s = src.open(new int[] {1, 2, 3})) {
+            s.append(4, 5);
+            float[] before = row(s.logits(1));
+            s.cancel();
+            assertThrows(java.util.concurrent.CancellationException.class, () -> s.append(7, 8, 9));
+            assertEquals(5, s.length());
+            assertEquals(2, s.logitRows());
+            assertClose(toDouble(before), row(s.logits(1)), 0, graph + " logits after cancelled append");
+            s.append(7, 8);
+            assertSameAsFresh(src, s, new int[] {1, 2, 3, 4, 5, 7, 8}, graph + " append after cancel");
+        }
+    }
 }
