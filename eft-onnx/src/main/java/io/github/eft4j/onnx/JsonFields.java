@@ -173,7 +173,7 @@ final class JsonFields {
             return (int) (long) l;
         }
         if (v instanceof Double) {
-            throw error(key, v, expected + " written as an integer (no fraction, no exponent)");
+            throw error(key, v, expected + " (no fraction or exponent)");
         }
         throw error(key, v, expected);
     }
