@@ -35,7 +35,6 @@ final class JsonFields {
      * @throws IllegalArgumentException if it is not valid JSON or not an object
      * @throws EftException if it cannot be read
      */
-    @SuppressWarnings("unchecked")
     static JsonFields read(Path path) {
         String text;
         try {
