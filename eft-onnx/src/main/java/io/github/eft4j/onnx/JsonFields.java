@@ -1,6 +1,6 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
 import io.github.eft4j.internal.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,14 +33,14 @@ final class JsonFields {
      * Reads a file that must hold one JSON object.
      *
      * @throws IllegalArgumentException if it is not valid JSON or not an object
-     * @throws EftException if it cannot be read
+     * @throws EFTException if it cannot be read
      */
     static JsonFields read(Path path) {
         String text;
         try {
             text = Files.readString(path);
         } catch (IOException e) {
-            throw new EftException("cannot read " + path + ": " + e.getMessage(), e);
+            throw new EFTException("cannot read " + path + ": " + e.getMessage(), e);
         }
         return parse(path.toString(), text);
     }

@@ -1,6 +1,6 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
 import io.github.eft4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -104,7 +104,7 @@ public final class ModelFolder implements AutoCloseable {
      * @return the loaded folder; close it
      * @throws IllegalArgumentException if the folder or a required file is missing, a config
      *     value is out of range, or the tokenizer does not fit the model
-     * @throws EftException if a file cannot be read or ONNX Runtime cannot load the model
+     * @throws EFTException if a file cannot be read or ONNX Runtime cannot load the model
      */
     public static ModelFolder load(Path dir) {
         return loader(dir).load();
@@ -118,7 +118,7 @@ public final class ModelFolder implements AutoCloseable {
      * @return the loaded folder; close it
      * @throws IllegalArgumentException if the folder or a required file is missing, a config
      *     value is out of range, or the tokenizer does not fit the model
-     * @throws EftException if a file cannot be read or ONNX Runtime cannot load the model
+     * @throws EFTException if a file cannot be read or ONNX Runtime cannot load the model
      */
     public static ModelFolder load(Path dir, Function<Path, OnnxOptions> options) {
         return loader(dir).options(options).load();
@@ -192,7 +192,7 @@ public final class ModelFolder implements AutoCloseable {
          * @return the loaded folder; close it
          * @throws IllegalArgumentException if the folder or a required file is missing, the variant
          *     is unknown, a config value is out of range, or the tokenizer does not fit the model
-         * @throws EftException if a file cannot be read or ONNX Runtime cannot load the model
+         * @throws EFTException if a file cannot be read or ONNX Runtime cannot load the model
          */
         public ModelFolder load() {
             return ModelFolder.load(dir, variant, options, textConfig);
@@ -236,7 +236,7 @@ public final class ModelFolder implements AutoCloseable {
                 }
             });
         } catch (IOException e) {
-            throw new EftException("cannot list " + d + ": " + e.getMessage(), e);
+            throw new EFTException("cannot list " + d + ": " + e.getMessage(), e);
         }
         return out;
     }
@@ -288,7 +288,7 @@ public final class ModelFolder implements AutoCloseable {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("no tokenizer.json in " + dir, e);
         } catch (IOException e) {
-            throw new EftException("cannot read " + tokFile + ": " + e.getMessage(), e);
+            throw new EFTException("cannot read " + tokFile + ": " + e.getMessage(), e);
         }
         Path genFile = dir.resolve("generation_config.json");
         JsonFields gen = Files.isRegularFile(genFile) ? JsonFields.read(genFile) : null;

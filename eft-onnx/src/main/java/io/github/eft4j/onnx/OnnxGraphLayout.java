@@ -1,6 +1,6 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.TensorInfo;
 import java.util.ArrayList;
@@ -110,7 +110,7 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
      * @param outputs the session outputs
      * @param config the optional {@code config.json} fields (vocabulary size if logits are dynamic)
      * @return the layout
-     * @throws EftException naming what was found and what was expected, if the graph does not fit
+     * @throws EFTException naming what was found and what was expected, if the graph does not fit
      */
     public static OnnxGraphLayout discover(List<TensorInfo> inputs, List<TensorInfo> outputs, OnnxModelConfig config) {
         return discover(inputs, outputs, config, false);
@@ -125,7 +125,7 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
      * @param groupQueryAttention whether the graph's attention is {@code GroupQueryAttention}
      *     (read from the file: ONNX Runtime does not list nodes)
      * @return the layout
-     * @throws EftException naming what was found and what was expected, if the graph does not fit
+     * @throws EFTException naming what was found and what was expected, if the graph does not fit
      */
     public static OnnxGraphLayout discover(List<TensorInfo> inputs, List<TensorInfo> outputs, OnnxModelConfig config,
             boolean groupQueryAttention) {
@@ -145,25 +145,25 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
                 case "use_cache_branch" -> branch = t;
                 case "num_logits_to_keep", "logits_to_keep" -> {
                     if (keep != null) {
-                        throw new EftException("graph has both num_logits_to_keep and logits_to_keep inputs; " + found);
+                        throw new EFTException("graph has both num_logits_to_keep and logits_to_keep inputs; " + found);
                     }
                     keep = t;
                 }
                 case "seqlens_k" -> seqlens = t;
                 case "total_sequence_length" -> total = t;
-                default -> throw new EftException("unsupported graph input '" + t.name() + "': " + EXPECTED + "; " + found);
+                default -> throw new EFTException("unsupported graph input '" + t.name() + "': " + EXPECTED + "; " + found);
             }
         }
         if (!groupQueryAttention && (seqlens != null || total != null)) {
-            throw new EftException("graph input '" + (seqlens != null ? seqlens : total).name() + "' belongs to "
+            throw new EFTException("graph input '" + (seqlens != null ? seqlens : total).name() + "' belongs to "
                     + "GroupQueryAttention, but the graph has no GroupQueryAttention node; " + found);
         }
         if ((seqlens == null) != (total == null)) {
-            throw new EftException("graph has " + (seqlens != null ? "seqlens_k without total_sequence_length"
+            throw new EFTException("graph has " + (seqlens != null ? "seqlens_k without total_sequence_length"
                     : "total_sequence_length without seqlens_k") + ": GroupQueryAttention needs both; " + found);
         }
         if (groupQueryAttention && branch != null) {
-            throw new EftException("a GroupQueryAttention graph with use_cache_branch (merged decoder) is not supported; "
+            throw new EFTException("a GroupQueryAttention graph with use_cache_branch (merged decoder) is not supported; "
                     + found);
         }
         TensorInfo logits = null;
@@ -177,7 +177,7 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
             }
         }
         if (ids == null || logits == null || mask == null && seqlens == null) {
-            throw new EftException("graph lacks " + (ids == null ? "input input_ids" : logits == null
+            throw new EFTException("graph lacks " + (ids == null ? "input input_ids" : logits == null
                     ? "output logits" : "input attention_mask") + ": " + EXPECTED + "; " + found);
         }
         requireType(ids, OrtApi.INT64, found);
@@ -198,7 +198,7 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
             requireType(total, OrtApi.INT32, found);
         }
         if (past.isEmpty()) {
-            throw new EftException("graph has no past_key_values.{i}.key|value inputs (a decoder without KV cache "
+            throw new EFTException("graph has no past_key_values.{i}.key|value inputs (a decoder without KV cache "
                     + "is not supported): " + EXPECTED + "; " + found);
         }
         int layers = past.size();
@@ -209,11 +209,11 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
             for (int j = 0; j < 2; j++) {
                 String kind = j == 0 ? "key" : "value";
                 if (p == null || p[j] == null) {
-                    throw new EftException("past/present do not pair up: past_key_values." + i + "." + kind
+                    throw new EFTException("past/present do not pair up: past_key_values." + i + "." + kind
                             + " is missing (past layers found: " + past.keySet() + "); " + found);
                 }
                 if (q == null || q[j] == null) {
-                    throw new EftException("past/present do not pair up: past_key_values." + i + "." + kind
+                    throw new EFTException("past/present do not pair up: past_key_values." + i + "." + kind
                             + " has no output present." + i + "." + kind + " (present layers found: "
                             + present.keySet() + "); " + found);
                 }
@@ -222,7 +222,7 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
             }
         }
         if (present.size() != layers) {
-            throw new EftException("past/present do not pair up: " + layers + " past layers " + past.keySet()
+            throw new EFTException("past/present do not pair up: " + layers + " past layers " + past.keySet()
                     + " but present layers " + present.keySet() + "; " + found);
         }
         int kvType = kv.get(0).elementType();
@@ -230,31 +230,31 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
         for (TensorInfo t : kv) {
             requireFloat(t, found);
             if (t.elementType() != kvType) {
-                throw new EftException("KV element types differ: " + t + " is " + TensorInfo.typeName(t.elementType())
+                throw new EFTException("KV element types differ: " + t + " is " + TensorInfo.typeName(t.elementType())
                         + ", expected " + TensorInfo.typeName(kvType) + " like " + kv.get(0));
             }
             if (t.rank() != 4) {
-                throw new EftException("KV tensor " + t + " has rank " + t.rank() + ", expected 4 [batch, kv_heads, seq, head_dim]");
+                throw new EFTException("KV tensor " + t + " has rank " + t.rank() + ", expected 4 [batch, kv_heads, seq, head_dim]");
             }
             kvHeads = agree(kvHeads, t.dim(1), "kv_heads", t);
             headDim = agree(headDim, t.dim(3), "head_dim", t);
         }
         if (kvHeads <= 0 || headDim <= 0) {
-            throw new EftException("KV tensors need fixed kv_heads and head_dim (dims 1 and 3), found " + kv.get(0));
+            throw new EFTException("KV tensors need fixed kv_heads and head_dim (dims 1 and 3), found " + kv.get(0));
         }
         requireFloat(logits, found);
         if (logits.rank() != 3) {
-            throw new EftException("logits " + logits + " has rank " + logits.rank() + ", expected 3 [batch, seq, vocab]");
+            throw new EFTException("logits " + logits + " has rank " + logits.rank() + ", expected 3 [batch, seq, vocab]");
         }
         int vocab = (int) logits.dim(2);
         if (vocab <= 0) {
             if (config.vocabSize().isEmpty()) {
-                throw new EftException("logits " + logits + " has a dynamic vocabulary dimension and there is no "
+                throw new EFTException("logits " + logits + " has a dynamic vocabulary dimension and there is no "
                         + "config.json with vocab_size beside the model");
             }
             vocab = config.vocabSize().getAsInt();
         } else if (config.vocabSize().isPresent() && config.vocabSize().getAsInt() != vocab) {
-            throw new EftException("vocab sizes differ: logits " + vocab + " != config.json vocab_size "
+            throw new EFTException("vocab sizes differ: logits " + vocab + " != config.json vocab_size "
                     + config.vocabSize().getAsInt() + (config.source().isEmpty() ? "" : " (" + config.source() + ")"));
         }
         boolean lastRowOnly = logits.dim(1) == 1 && keep == null;
@@ -265,14 +265,14 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
 
     private static long agree(long seen, long dim, String what, TensorInfo t) {
         if (seen != -1 && dim != seen) {
-            throw new EftException(what + " differs between KV tensors: " + t + " has " + dim + ", expected " + seen);
+            throw new EFTException(what + " differs between KV tensors: " + t + " has " + dim + ", expected " + seen);
         }
         return dim;
     }
 
     private static void requireType(TensorInfo t, int type, String found) {
         if (t.elementType() != type) {
-            throw new EftException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(t.elementType())
+            throw new EFTException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(t.elementType())
                     + ", expected " + TensorInfo.typeName(type) + "; " + found);
         }
     }
@@ -280,7 +280,7 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
     private static void requireFloat(TensorInfo t, String found) {
         int e = t.elementType();
         if (e != OrtApi.FLOAT && e != OrtApi.FLOAT16 && e != OrtApi.BFLOAT16) {
-            throw new EftException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(e)
+            throw new EFTException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(e)
                     + ", expected float32, float16 or bfloat16; " + found);
         }
     }

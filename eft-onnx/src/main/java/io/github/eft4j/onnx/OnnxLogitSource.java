@@ -1,8 +1,12 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.BatchDecodingState;
-import io.github.eft4j.EftException;
-import io.github.eft4j.LogitSource;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.EFTException;
+import io.github.eft4j.model.LogitSource;
+
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.EFTException;
+import io.github.eft4j.model.LogitSource;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.OrtEnv;
 import io.github.eft4j.onnx.internal.OnnxModelFile;
@@ -14,6 +18,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -55,6 +60,7 @@ public final class OnnxLogitSource implements LogitSource {
     private final OrtMemoryInfo cpuInfo;
     private final OrtMemoryInfo kvInfo;
     private final ExecutionProvider activeProvider;
+    private final List<String> configDifferences = new java.util.ArrayList<>();
     private final boolean kvInPlace;
     private final Arena arena = Arena.ofShared();
     private final Names names;
@@ -89,7 +95,7 @@ public final class OnnxLogitSource implements LogitSource {
             } catch (RuntimeException e) {
                 if (options.strict()) {
                     arena.close();
-                    throw new EftException("CUDA was requested strictly (device " + options.deviceId()
+                    throw new EFTException("CUDA was requested strictly (device " + options.deviceId()
                             + ") but cannot be used: " + e.getMessage(), e);
                 }
                 LOG.log(System.Logger.Level.WARNING, "CUDA execution provider unavailable for {0}, running on CPU: {1}",
@@ -206,9 +212,16 @@ public final class OnnxLogitSource implements LogitSource {
 
     private void differs(String where, String key, java.util.OptionalInt said, int graph, String what) {
         if (said.isPresent() && said.getAsInt() != graph) {
-            LOG.log(System.Logger.Level.INFO, "{0} says {1} {2} but the graph {3} has {4} {5}; using the graph",
-                    where, key, said.getAsInt(), options.model().getFileName(), graph, what);
+            String note = where + " says " + key + " " + said.getAsInt() + " but the graph " + options.model().getFileName()
+                    + " has " + graph + " " + what + "; using the graph";
+            configDifferences.add(note);
+            LOG.log(System.Logger.Level.INFO, note);
         }
+    }
+
+    /** What config.json said that the graph overrode (also logged at INFO); for tests. */
+    List<String> configDifferences() {
+        return List.copyOf(configDifferences);
     }
 
     /**
@@ -217,7 +230,7 @@ public final class OnnxLogitSource implements LogitSource {
      * @param model the {@code .onnx} file
      * @return the source
      * @throws IllegalArgumentException if the file does not exist
-     * @throws EftException if ORT cannot load it or the graph layout is not supported
+     * @throws EFTException if ORT cannot load it or the graph layout is not supported
      */
     public static OnnxLogitSource open(Path model) {
         return open(OnnxOptions.builder(model).build());
@@ -229,7 +242,7 @@ public final class OnnxLogitSource implements LogitSource {
      * @param options what to open and how
      * @return the source
      * @throws IllegalArgumentException if the model file does not exist
-     * @throws EftException if ORT cannot load it, the graph layout is not supported, or CUDA was
+     * @throws EFTException if ORT cannot load it, the graph layout is not supported, or CUDA was
      *     requested strictly and cannot be used ({@link OrtStatusException} carries ORT's code)
      */
     public static OnnxLogitSource open(OnnxOptions options) {
@@ -285,7 +298,7 @@ public final class OnnxLogitSource implements LogitSource {
      * Names the operator when ORT cannot load a graph because an operator (typically a
      * {@code com.microsoft} contrib op newer than this ORT build) is not implemented.
      */
-    private java.util.Optional<EftException> unknownOperator(OrtStatusException e, OnnxModelFile file) {
+    private java.util.Optional<EFTException> unknownOperator(OrtStatusException e, OnnxModelFile file) {
         String msg = e.ortMessage();
         if (file == null || !(msg.contains("not a registered function/op") || msg.contains("Could not find an "
                 + "implementation") || msg.contains("No Op registered") || msg.contains("No opset import"))) {
@@ -293,7 +306,7 @@ public final class OnnxLogitSource implements LogitSource {
         }
         for (OnnxModelFile.Node n : file.nodes()) {
             if (msg.contains(n.opType())) {
-                return java.util.Optional.of(new EftException("cannot load " + options.model() + ": operator "
+                return java.util.Optional.of(new EFTException("cannot load " + options.model() + ": operator "
                         + n.qualifiedOp() + (n.name().isEmpty() ? "" : " (node '" + n.name() + "')")
                         + " is not implemented by ONNX Runtime " + OrtApi.version() + (cuda() ? "" : " on CPU")
                         + "; re-export the model for this runtime or use a build that has it. ORT said: " + msg, e));
@@ -482,7 +495,7 @@ public final class OnnxLogitSource implements LogitSource {
             error = placementError;
         }
         if (error != null && options.strict()) {
-            throw new EftException(error + " (strict)");
+            throw new EFTException(error + " (strict)");
         }
     }
 

@@ -1,6 +1,6 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -122,7 +122,7 @@ public record OnnxModelConfig(String source, Optional<String> modelType, Optiona
      * @param dir the model directory
      * @return the config, or {@link #EMPTY} if there is no {@code config.json}
      * @throws IllegalArgumentException if the file is not valid JSON or a field is out of range
-     * @throws EftException if the file exists but cannot be read
+     * @throws EFTException if the file exists but cannot be read
      */
     public static OnnxModelConfig readBeside(Path dir) {
         Path f = dir.resolve("config.json");
@@ -138,7 +138,7 @@ public record OnnxModelConfig(String source, Optional<String> modelType, Optiona
      * @return the config
      * @throws IllegalArgumentException if the file is not valid JSON, a field is out of range, or
      *     {@code textConfig} is asked and there is no {@code text_config} object
-     * @throws EftException if the file cannot be read
+     * @throws EFTException if the file cannot be read
      */
     public static OnnxModelConfig read(Path file, boolean textConfig) {
         return of(JsonFields.read(file), textConfig);

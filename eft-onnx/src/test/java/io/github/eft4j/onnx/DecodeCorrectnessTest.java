@@ -7,7 +7,7 @@ import static io.github.eft4j.onnx.TestGraphs.toDouble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,6 +1,6 @@
 package io.github.eft4j.examples.bench;
 
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.onnx.OnnxLogitSource;
 import io.github.eft4j.onnx.OnnxOptions;
 import java.io.IOException;
