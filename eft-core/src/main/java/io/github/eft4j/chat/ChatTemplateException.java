@@ -29,6 +29,16 @@ public final class ChatTemplateException extends IllegalArgumentException {
     }
 
     /**
+     * The same failure with the template's origin (a file, a model folder) in front of the message.
+     *
+     * @param origin where the template came from, e.g. {@code models/chat/tokenizer_config.json}
+     * @return a new exception; this one is its cause
+     */
+    public ChatTemplateException withOrigin(String origin) {
+        return new ChatTemplateException(origin + ": " + getMessage(), raised, templateMessage, line, column, this);
+    }
+
+    /**
      * Whether the template itself rejected the input with {@code raise_exception(message)}.
      *
      * @return true for a deliberate rejection, false for a template that is broken or unsupported
