@@ -22,13 +22,16 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * A user-written processor. {@code GenerationConfig} takes no user processor yet, so these tests
- * run it in a generation loop of their own over the public pieces ({@code EFTCombiner},
- * {@code SamplingPipeline}), which is the decoder's plain step.
+ * A user-written processor, given to the decoder through {@code GenerationConfig.Builder.processor}
+ * and checked against a generation loop of this test's own over the public pieces
+ * ({@code EFTCombiner}, {@code SamplingPipeline}).
  */
 class BanTokensTest {
 
-    /** Greedy EFT decoding with an optional extra processor before the built-in ones. */
+    /**
+     * Greedy EFT decoding with an optional extra processor, applied before the pipeline (the
+     * decoder applies it after the repetition penalty, which greedy decoding here leaves off).
+     */
     static int[] generate(EFTSpec spec, LogitSource[] sources, Prompt prompt, LogitProcessor extra, int maxTokens, int stop) {
         int v = sources[0].vocabSize();
         EFTCombiner combiner = EFTCombiner.create(spec, v);
@@ -86,35 +89,25 @@ class BanTokensTest {
             Prompt prompt = Prompt.of(tok.encode("The word \"alight\" means"))
                     .with(EFTSpec.SMALL_FT, tok.encode("Q: What does \"alight\" mean?\nA:"));
 
-            int[] plain = generate(spec, sources, prompt, null, 32, eos);
-            int[] viaDecoder = EFTDecoder.builder(spec)
+            EFTDecoder eft = EFTDecoder.builder(spec)
                     .source(EFTSpec.LARGE_BASE, large.source())
                     .source(EFTSpec.SMALL_FT, chat.source())
                     .source(EFTSpec.SMALL_BASE, small.source())
-                    .build()
-                    .generate(prompt, GenerationConfig.builder().maxNewTokens(32).stopTokens(eos).build())
-                    .tokens();
+                    .build();
+            int[] plain = generate(spec, sources, prompt, null, 32, eos);
+            int[] viaDecoder = eft.generate(prompt, GenerationConfig.builder().maxNewTokens(32).stopTokens(eos).build()).tokens();
             assertArrayEquals(viaDecoder, plain, "the loop here is not the decoder's step");
 
             int banned = plain[0];
             int[] withBan = generate(spec, sources, prompt, new BanTokens(banned), 32, eos);
-            System.out.println("without ban: " + tok.decode(plain, true) + "\nbanning " + banned + ": " + tok.decode(withBan, true));
-            assertNotEquals(banned, withBan[0]);
-            assertFalse(IntStream.of(withBan).anyMatch(t -> t == banned), "banned token " + banned + " came out");
+            int[] viaConfig = eft.generate(prompt, GenerationConfig.builder().maxNewTokens(32).stopTokens(eos)
+                    .processor(new BanTokens(banned)).build()).tokens();
+            System.out.println("without ban: " + tok.decode(plain, true) + "\nbanning " + banned + ": " + tok.decode(viaConfig, true));
+            assertArrayEquals(withBan, viaConfig, "the decoder's processor and the loop here disagree");
+            assertNotEquals(banned, viaConfig[0]);
+            assertFalse(IntStream.of(viaConfig).anyMatch(t -> t == banned), "banned token " + banned + " came out");
         }
     }
-
-    // TODO(lead): after merging branch 'decoder' (GenerationConfig.Builder.processor), run the
-    // processor inside EFTDecoder and expect the loop's tokens; uncomment and adapt to the final
-    // method name:
-    //
-    // @Test
-    // void bannedTokenThroughGenerationConfig() {
-    //     ... same set-up as bannedTokenNeverComesOutOfEftUpscaling ...
-    //     int[] viaConfig = eft.generate(prompt, GenerationConfig.builder().maxNewTokens(32).stopTokens(eos)
-    //             .processor(new BanTokens(banned)).build()).tokens();
-    //     assertArrayEquals(generate(spec, sources, prompt, new BanTokens(banned), 32, eos), viaConfig);
-    // }
 
     @Test
     void bannedTokensNeverComeOutOfSyntheticSources() {
