@@ -11,7 +11,9 @@ import java.util.concurrent.CancellationException;
 public final class ScoreCancelledException extends CancellationException {
     private static final long serialVersionUID = 1L;
 
+    /** The positions scored before the stop (not serialized). */
     private final transient ScoreResult partial;
+    /** Why scoring stopped: {@code CANCELLED} or {@code TIMEOUT}. */
     private final FinishReason reason;
 
     /**
