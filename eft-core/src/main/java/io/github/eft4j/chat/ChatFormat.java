@@ -11,7 +11,8 @@ import java.util.List;
  * as the open EFT and proxy-tuning implementations do (Mitchell et al. 2023; Liu et al. 2024):
  * base models were never trained on chat markup, and the EFT difference term {@code log p_ft -
  * log p_base} should measure what fine-tuning changed, given each model's natural input. {@link
- * #forSource(boolean, ChatFormat)} applies that default; a caller may pick formats per source.
+ * SourcePrompts} applies that rule and the BOS rule below and builds the decoder's prompt; a
+ * caller may pick formats per source there.
  *
  * <pre>{@code
  * String ft = ChatFormat.LLAMA_2.prompt("Be brief.", "What is EFT?");
@@ -22,7 +23,8 @@ import java.util.List;
  *
  * <p>Formats that write the BOS token as text ({@link #LLAMA_2}) report it with {@link
  * #writesBos()}: encode their prompts without adding special tokens and with special-token parsing
- * on ({@code new EncodeOptions(false, true)}), as {@code apply_chat_template} users do.
+ * on ({@code new EncodeOptions(false, true)}), as {@code apply_chat_template} users do; {@link
+ * SourcePrompts} does.
  */
 public interface ChatFormat {
     /**
@@ -88,7 +90,8 @@ public interface ChatFormat {
     }
 
     /**
-     * The EFT default: a fine-tuned source gets its chat format, a base source the plain prompt.
+     * The EFT default: a fine-tuned source gets its chat format, a base source the plain prompt
+     * ({@link SourcePrompts} applies it to every source of a spec).
      *
      * @param fineTuned whether the source is a fine-tuned (chat/instruct) model
      * @param chat the fine-tuned family's chat format

@@ -11,6 +11,7 @@ import io.github.eft4j.model.LogitSource;
  * Owns its buffers; one thread at a time.
  */
 final class EFTStep {
+    private final EFTSpec spec;
     private final EFTCombiner combiner;
     private final String[] names;
     private final LogitSource[] sources;
@@ -21,6 +22,7 @@ final class EFTStep {
     final float[] combined;                       // (vocab) log-probs of the last combine
 
     EFTStep(EFTSpec spec, LogitSource[] sources, int vocabSize, CoefficientSchedule schedule) {
+        this.spec = spec;
         this.combiner = EFTCombiner.create(spec, vocabSize);
         this.names = spec.names().toArray(String[]::new);
         this.sources = sources;
@@ -60,13 +62,10 @@ final class EFTStep {
     /** Builds the trace entry of {@code token}; call before the next combine. */
     TokenTrace trace(int position, int token, float sampledLogProb, TokenOrigin origin, int rejectedDraft) {
         float[] lp = new float[names.length];
-        double reward = 0;
         for (int i = 0; i < lp.length; i++) {
             lp[i] = combiner.componentLogProb(i, token);
-            if (i > 0 && coefficients[i] != 0) {
-                reward += (double) coefficients[i] * lp[i];
-            }
         }
+        double reward = spec.implicitReward(coefficients, lp); // the spec says which components form the delta
         return new TokenTrace(position, token, lp, combined[token], sampledLogProb, (float) reward, origin, rejectedDraft);
     }
 
