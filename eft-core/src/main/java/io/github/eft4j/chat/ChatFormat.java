@@ -90,13 +90,16 @@ public interface ChatFormat {
     }
 
     /**
-     * The EFT default: a fine-tuned source gets its chat format, a base source the plain prompt
-     * ({@link SourcePrompts} applies it to every source of a spec).
+     * The EFT default: a fine-tuned source gets its chat format, a base source the plain prompt.
      *
      * @param fineTuned whether the source is a fine-tuned (chat/instruct) model
      * @param chat the fine-tuned family's chat format
      * @return {@code chat} for fine-tuned sources, {@link #PLAIN} for base sources
+     * @deprecated the rule lives in {@link SourcePrompts}, which applies it to every source of a
+     *     spec together with the BOS rule, a base format or an explicit base prompt, and builds
+     *     the decoder's prompt
      */
+    @Deprecated(forRemoval = true)
     static ChatFormat forSource(boolean fineTuned, ChatFormat chat) {
         return fineTuned ? chat : PLAIN;
     }

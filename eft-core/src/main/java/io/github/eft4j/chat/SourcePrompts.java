@@ -27,10 +27,14 @@ import java.util.OptionalInt;
  * r.source(EFTSpec.SMALL_FT).text();     // "Q: What does \"alight\" mean?\nA:"
  * r.source(EFTSpec.LARGE_BASE).text();   // "What does \"alight\" mean?"
  *
- * SourcePrompts own = SourcePrompts.builder(tokenizer)
+ * Prompt p = SourcePrompts.builder(tokenizer)
+ *         .spec(EFTSpec.upscale(), TemplateChatFormat.QA)  // fine-tuned: Q/A; bases: plain text
+ *         .basePrompt("The word \"alight\" means")        // replaces the bases' rendering
+ *         .build().render(null, "What does \"alight\" mean?").prompt();
+ *
+ * SourcePrompts own = SourcePrompts.builder(tokenizer)     // components of your own naming
  *         .fineTuned("chat", ChatFormat.LLAMA_2)
  *         .base("base")
- *         .basePrompt("The word \"alight\" means")   // replaces the rendered base prompt
  *         .build();
  * }</pre>
  *
@@ -158,18 +162,7 @@ public final class SourcePrompts {
      *     say per source with {@link #builder(Tokenizer)})
      */
     public static SourcePrompts forSpec(EFTSpec spec, Tokenizer tokenizer, ChatFormat chat) {
-        Builder b = builder(tokenizer);
-        for (String c : spec.names()) {
-            if (EFTSpec.FINE_TUNED.contains(c)) {
-                b.fineTuned(c, chat);
-            } else if (EFTSpec.BASES.contains(c)) {
-                b.base(c);
-            } else {
-                throw new IllegalArgumentException("component '" + c + "' is neither fine-tuned " + EFTSpec.FINE_TUNED.stream().sorted().toList()
-                        + " nor a base " + EFTSpec.BASES.stream().sorted().toList() + "; declare it with SourcePrompts.builder(...).fineTuned or .base");
-            }
-        }
-        return b.build();
+        return builder(tokenizer).spec(spec, chat).build();
     }
 
     /**
@@ -288,6 +281,31 @@ public final class SourcePrompts {
          */
         public Builder fineTuned(String component, ChatFormat format) {
             return add(new Entry(component, true, Objects.requireNonNull(format, "format of " + component)));
+        }
+
+        /**
+         * Declares every component of a spec whose names are {@link EFTSpec}'s: {@link
+         * EFTSpec#FINE_TUNED} components get {@code chat}, {@link EFTSpec#BASES} are base
+         * sources.
+         *
+         * @param spec the combination
+         * @param chat the fine-tuned sources' format
+         * @return this builder
+         * @throws IllegalArgumentException if a component name is not one of {@link EFTSpec}'s
+         *     (declare it with {@link #fineTuned} or {@link #base(String)}), or is declared twice
+         */
+        public Builder spec(EFTSpec spec, ChatFormat chat) {
+            for (String c : spec.names()) {
+                if (EFTSpec.FINE_TUNED.contains(c)) {
+                    fineTuned(c, chat);
+                } else if (EFTSpec.BASES.contains(c)) {
+                    base(c);
+                } else {
+                    throw new IllegalArgumentException("component '" + c + "' is neither fine-tuned " + EFTSpec.FINE_TUNED.stream().sorted().toList()
+                            + " nor a base " + EFTSpec.BASES.stream().sorted().toList() + "; declare it with fineTuned(...) or base(...)");
+                }
+            }
+            return this;
         }
 
         /**
