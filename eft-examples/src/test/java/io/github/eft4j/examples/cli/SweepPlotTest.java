@@ -38,6 +38,12 @@ class SweepPlotTest {
         assertEquals(LAMBDAS.length + 1, count(svg, "<circle"), "a marker per point, plus the legend's");
         assertEquals(LAMBDAS.length + 1, count(svg, "<rect x="), "square markers of the second series");
         assertTrue(!svg.contains("first-word"), "README quotes exact match, so the plot shows exact match");
+        try {
+            javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(new java.io.ByteArrayInputStream(svg.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            throw new AssertionError("the SVG is not well-formed XML: " + e.getMessage(), e);
+        }
     }
 
     @Test
