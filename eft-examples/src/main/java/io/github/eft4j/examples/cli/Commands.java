@@ -109,7 +109,6 @@ final class Commands {
     /** Loads model folders with progress on stderr and wraps each source in a timer. */
     static final class Models implements AutoCloseable {
         final Map<String, ModelFolder> folders = new LinkedHashMap<>();
-        final Map<String, Path> modelFiles = new LinkedHashMap<>();
         final Map<String, TimedLogitSource> timed = new LinkedHashMap<>();
 
         Models(Map<String, Path> dirs, OptionSpec.Parsed a, PrintStream err) {
@@ -134,7 +133,6 @@ final class Commands {
                     err.printf(Locale.ROOT, "eft4j: loading %-11s %s ... ", e.getKey(), dir);
                     long t0 = System.nanoTime();
                     ModelFolder f = ModelFolder.load(dir, model -> {
-                        modelFiles.put(e.getKey(), model);
                         OnnxOptions.Builder b = OnnxOptions.builder(model).threads(threads);
                         if (cuda) {
                             b.cuda(0).strict(a.flag("cuda-strict"));
@@ -167,7 +165,7 @@ final class Commands {
 
         List<TraceWriter.Folder> traceFolders() {
             List<TraceWriter.Folder> l = new ArrayList<>();
-            folders.forEach((c, f) -> l.add(new TraceWriter.Folder(c, f.dir(), modelFiles.get(c))));
+            folders.forEach((c, f) -> l.add(new TraceWriter.Folder(c, f.dir(), f.modelFile())));
             return l;
         }
 

@@ -208,7 +208,10 @@ final class TraceWriter {
         return o.name().toLowerCase(Locale.ROOT);
     }
 
-    /** The files that decide a folder's output: the graph, its external data, tokenizer and configs. */
+    /**
+     * The files that decide a folder's output: the graph that was loaded, its external data
+     * ({@code <graph>_data}, {@code <graph>.data}), tokenizer and configs.
+     */
     static List<Object> files(Folder f) {
         List<Path> paths = new ArrayList<>();
         paths.add(f.model());
@@ -216,7 +219,8 @@ final class TraceWriter {
         try (var s = Files.list(f.model().getParent())) {
             s.filter(p -> {
                 String n = p.getFileName().toString();
-                return !n.equals(modelName) && (n.startsWith(modelName + ".") || n.startsWith(modelName + "_") || n.endsWith(".onnx_data"));
+                // external data by the exporters' naming: model.onnx_data, model.onnx.data
+                return !n.equals(modelName) && (n.startsWith(modelName + ".") || n.startsWith(modelName + "_"));
             }).sorted().forEach(paths::add);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + f.model().getParent() + ": " + OptionSpec.reason(e), e);
