@@ -41,7 +41,7 @@ final class BenchCommand implements Command {
                 .section("Requests")
                 .option("prompts", "FILE", "one request per line (blank lines and lines starting with # skipped)",
                         "6 held-out words of the mini family: What does \"X\" mean?")
-                .option("chat-format", "NAME", "fine-tuned sources' format: " + ChatPrompts.CHAT_FORMATS, "qa")
+                .option("chat-format", "NAME", "fine-tuned sources' format: " + ChatPrompts.CHAT_FORMATS, ChatPrompts.CHAT_DEFAULT)
                 .option("base-format", "NAME", "base sources' format: plain | mini-prose | a chat format",
                         "mini-prose for the embedded family's folders, plain for your own")
                 .section("Measurement")
@@ -94,7 +94,7 @@ final class BenchCommand implements Command {
             List<Prompt> prompts = new ArrayList<>();
             SourcePrompts.Rendered first = null;
             for (ChatPrompts.Builder b : builders) {
-                SourcePrompts.Rendered r = b.render(m.tokenizer());
+                SourcePrompts.Rendered r = b.render(m);
                 first = first == null ? r : first;
                 prompts.add(r.prompt());
             }

@@ -2,16 +2,18 @@ package io.github.eft4j.examples.cli;
 
 import io.github.eft4j.chat.ChatFormat;
 import io.github.eft4j.chat.ChatMessage;
+import io.github.eft4j.chat.HfChatTemplate;
 import io.github.eft4j.chat.SourcePrompts;
 import io.github.eft4j.chat.TemplateChatFormat;
 import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.tokenizer.Tokenizer;
+import io.github.eft4j.onnx.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The prompt options ({@code --prompt}, {@code --system}, {@code --chat-format},
@@ -23,13 +25,15 @@ final class ChatPrompts {
     private ChatPrompts() {
     }
 
-    static final String CHAT_FORMATS = "qa | llama-2 | falcon-instruct | plain | a template with {user}";
+    static final String CHAT_FORMATS = "folder (each fine-tuned folder's own chat template: tokenizer_config.json or "
+            + "chat_template.jinja) | qa | llama-2 | falcon-instruct | plain | a template with {user}";
+    static final String CHAT_DEFAULT = "the folder's chat template where it has one, else qa";
 
     static OptionSpec options(OptionSpec s) {
         return s.section("Prompts")
                 .option("prompt", "TEXT", "the user's request", "'" + MiniFamily.DEFAULT_QUESTION + "'")
                 .option("system", "TEXT", "system message, for formats with a system slot (llama-2, falcon-instruct, plain, a template with {system})", null)
-                .option("chat-format", "NAME", "fine-tuned sources' format: " + CHAT_FORMATS, "qa")
+                .option("chat-format", "NAME", "fine-tuned sources' format: " + CHAT_FORMATS, CHAT_DEFAULT)
                 .option("base-format", "NAME", "base sources' format: plain | mini-prose (the mini family's "
                         + "'The word \"X\" means') | a chat format (the same prompt for all)",
                         "mini-prose for the embedded family's folders, plain for your own")
@@ -101,17 +105,19 @@ final class ChatPrompts {
         if (a.has("base-prompt") && a.string("base-prompt", "").isBlank()) {
             throw new UsageException("--base-prompt is empty; give the base models' text, or omit it for the base format's rendering");
         }
-        ChatFormat chat = chatFormat("chat-format", a.string("chat-format", "qa"));
+        String chatName = a.string("chat-format", null);
+        // null: each fine-tuned folder's own template, known once the folders are loaded
+        ChatFormat chat = chatName == null || chatName.equals("folder") ? null : chatFormat("chat-format", chatName);
         ChatFormat base = baseFormat(a, baseFolders);
         boolean anyFt = fineTuned.containsValue(true);
         boolean anyBase = fineTuned.containsValue(false);
-        if (anyFt) {
+        if (anyFt && chat != null) {
             check("chat-format", chat, messages);
         }
         if (anyBase && !a.has("base-prompt")) {
             check("base-format", base, messages);
         }
-        return new Builder(fineTuned, chat, base, a.string("base-prompt", null), messages);
+        return new Builder(fineTuned, chat, "folder".equals(chatName), base, a.string("base-prompt", null), messages);
     }
 
     private static void check(String option, ChatFormat f, List<ChatMessage> messages) {
@@ -136,13 +142,22 @@ final class ChatPrompts {
         }
     }
 
-    /** The checked choices; {@link #render(Tokenizer)} once the tokenizer is loaded. */
-    record Builder(Map<String, Boolean> fineTuned, ChatFormat chat, ChatFormat base, String basePrompt, List<ChatMessage> messages) {
-        SourcePrompts.Rendered render(Tokenizer tok) {
-            SourcePrompts.Builder b = SourcePrompts.builder(tok).baseFormat(base).basePrompt(basePrompt);
+    /**
+     * The checked choices; {@link #render(Commands.Models)} once the folders are loaded.
+     *
+     * @param chat the fine-tuned sources' format, or null for each folder's own template
+     * @param folderOnly with {@code chat == null}: a folder without a template is an error (else qa)
+     */
+    record Builder(Map<String, Boolean> fineTuned, ChatFormat chat, boolean folderOnly, ChatFormat base, String basePrompt,
+            List<ChatMessage> messages) {
+        SourcePrompts.Rendered render(Commands.Models m) {
+            SourcePrompts.Builder b = SourcePrompts.builder(m.tokenizer()).baseFormat(base).basePrompt(basePrompt);
+            List<ChatFormat> chats = new ArrayList<>();
             fineTuned.forEach((c, ft) -> {
                 if (ft) {
-                    b.fineTuned(c, chat);
+                    ChatFormat f = chat != null ? chat : folderFormat(m.folders.get(c), folderOnly);
+                    chats.add(f);
+                    b.fineTuned(c, f);
                 } else {
                     b.base(c);
                 }
@@ -150,8 +165,23 @@ final class ChatPrompts {
             try {
                 return b.build().render(messages);
             } catch (IllegalArgumentException e) {
+                for (ChatFormat f : chats) {
+                    check("chat-format", f, messages); // the same message as before loading, where it applies
+                }
                 throw new UsageException(e.getMessage());
             }
+        }
+
+        private static ChatFormat folderFormat(ModelFolder f, boolean required) {
+            Optional<HfChatTemplate> t = f.chatTemplate();
+            if (t.isPresent()) {
+                return t.get();
+            }
+            if (required) {
+                throw new UsageException("--chat-format folder: " + f.dir() + " has no chat template (tokenizer_config.json "
+                        + "chat_template or chat_template.jinja); name a format instead");
+            }
+            return TemplateChatFormat.QA;
         }
     }
 

@@ -216,7 +216,7 @@ final class EftCommand implements Command {
         int k = a.integer("speculative", 0, 0, SpeculativeConfig.MAX_DRAFT_LENGTH);
         Path trace = Commands.preflight(a);
         try (Commands.Models m = new Commands.Models(dirs, a, err)) {
-            SourcePrompts.Rendered rendered = prompts.render(m.tokenizer());
+            SourcePrompts.Rendered rendered = prompts.render(m);
             GenerationConfig cfg = Commands.generationConfig(a, m, k > 0 ? SpeculativeConfig.adaptive(k) : null, trace != null);
             EFTDecoder decoder = m.decoder(spec);
             if (a.flag("parallel")) {

@@ -52,7 +52,7 @@ final class ScoreCommand implements Command {
         String label = EftCommand.label(a);
         try (Commands.Models m = new Commands.Models(dirs, a, err)) {
             Tokenizer tok = m.tokenizer();
-            SourcePrompts.Rendered rendered = prompts.render(tok);
+            SourcePrompts.Rendered rendered = prompts.render(m);
             boolean literal = a.flag("text-literal");
             // no BOS: the continuation follows the prompt; special tokens parsed unless literal
             int[] cont = tok.encode(text, new EncodeOptions(false, !literal));

@@ -220,6 +220,22 @@ class CliFamilyTest {
     }
 
     @Test
+    void aFolderWithAChatTemplateGivesItsFineTunedSourceThatFormat(@TempDir Path tmp) throws Exception {
+        Path ft = copyOf("small-ft", tmp);
+        // the family's Q/A format as a Hugging Face chat template that writes BOS itself
+        Files.writeString(ft.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\", \"chat_template\": "
+                + "\"{{ bos_token }}{% for m in messages %}Q: {{ m['content'] }}\\nA:{% endfor %}\"}");
+        Run own = run("upscale", "--small-ft", ft.toString(), "--max-tokens", "12");
+        assertEquals(0, own.code(), own.err());
+        assertTrue(own.err().contains("small-ft sees (") && own.err().contains(", 14 tokens): \"<s>Q: What does \\\"alight\\\" mean?\\nA:\""),
+                own.err());
+        assertEquals(run("upscale", "--max-tokens", "12").out(), own.out(), "the same ids as the built-in qa format");
+        Run named = run("upscale", "--small-ft", ft.toString(), "--max-tokens", "2", "--chat-format", "qa");
+        assertTrue(named.err().contains("small-ft sees (qa, 14 tokens)"), named.err());
+        assertOneLineError(run("upscale", "--chat-format", "folder", "--max-tokens", "2"), 2, "--chat-format folder:", "has no chat template");
+    }
+
+    @Test
     void missingTokenizerIsOneLine(@TempDir Path tmp) throws Exception {
         Path dir = copyOf("small-base", tmp);
         Files.delete(dir.resolve("tokenizer.json"));

@@ -205,7 +205,7 @@ class CliUsageTest {
 
     @Test
     void aSystemPromptTheFormatWouldDropIsUsage() {
-        Run r = run("upscale", "--system", "Be brief.", "--base-format", "plain");
+        Run r = run("upscale", "--system", "Be brief.", "--base-format", "plain", "--chat-format", "qa");
         assertOneLineError(r, 2, "--system is not used by --chat-format qa");
         assertTrue(!r.err().contains("loading"), "no model should load: " + r.err());
         assertOneLineError(run("generate", "--system", "x", "--chat-format", "Q: {user}\\nA:"), 2, "--system is not used");
