@@ -10,9 +10,9 @@ import java.util.List;
  * fine-tuned source gets its chat format, the base sources get the {@linkplain #PLAIN plain} text,
  * as the open EFT and proxy-tuning implementations do (Mitchell et al. 2023; Liu et al. 2024):
  * base models were never trained on chat markup, and the EFT difference term {@code log p_ft -
- * log p_base} should measure what fine-tuning changed, given each model's natural input. {@link
- * SourcePrompts} applies that rule and the BOS rule below and builds the decoder's prompt; a
- * caller may pick formats per source there.
+ * log p_base} should measure what fine-tuning changed, given each model's natural input.
+ * {@link io.github.eft4j.decoder.SourcePrompts} applies that rule and the BOS rule below and
+ * builds the decoder's prompt; a caller may pick formats per source there.
  *
  * <pre>{@code
  * String ft = ChatFormat.LLAMA_2.prompt("Be brief.", "What is EFT?");
@@ -24,7 +24,7 @@ import java.util.List;
  * <p>Formats that write the BOS token as text ({@link #LLAMA_2}) report it with {@link
  * #writesBos()}: encode their prompts without adding special tokens and with special-token parsing
  * on ({@code new EncodeOptions(false, true)}), as {@code apply_chat_template} users do; {@link
- * SourcePrompts} does.
+ * io.github.eft4j.decoder.SourcePrompts} does.
  */
 public interface ChatFormat {
     /**
@@ -95,9 +95,9 @@ public interface ChatFormat {
      * @param fineTuned whether the source is a fine-tuned (chat/instruct) model
      * @param chat the fine-tuned family's chat format
      * @return {@code chat} for fine-tuned sources, {@link #PLAIN} for base sources
-     * @deprecated the rule lives in {@link SourcePrompts}, which applies it to every source of a
-     *     spec together with the BOS rule, a base format or an explicit base prompt, and builds
-     *     the decoder's prompt
+     * @deprecated the rule lives in {@link io.github.eft4j.decoder.SourcePrompts}, which applies
+     *     it to every source of a spec together with the BOS rule, a base format or an explicit
+     *     base prompt, and builds the decoder's prompt
      */
     @Deprecated(forRemoval = true)
     static ChatFormat forSource(boolean fineTuned, ChatFormat chat) {

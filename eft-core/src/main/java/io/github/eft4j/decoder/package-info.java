@@ -4,6 +4,7 @@
  * processors and the sampler: plain or speculative, streamed ({@link io.github.eft4j.decoder.Generation}),
  * batched, or scoring a given continuation. Settings are {@link io.github.eft4j.decoder.GenerationConfig}
  * and {@link io.github.eft4j.decoder.SpeculativeConfig}; per-source prompts are a
- * {@link io.github.eft4j.decoder.Prompt}.
+ * {@link io.github.eft4j.decoder.Prompt}, built from chat formats by
+ * {@link io.github.eft4j.decoder.SourcePrompts}.
  */
 package io.github.eft4j.decoder;

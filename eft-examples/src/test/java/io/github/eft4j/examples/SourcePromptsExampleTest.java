@@ -3,7 +3,7 @@ package io.github.eft4j.examples;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.eft4j.chat.SourcePrompts;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.chat.TemplateChatFormat;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.EFTDecoder;

@@ -1,7 +1,7 @@
 package io.github.eft4j.examples.cli;
 
 import io.github.eft4j.chat.ChatMessage;
-import io.github.eft4j.chat.SourcePrompts;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.EFTDecoder;
 import io.github.eft4j.decoder.GenerationConfig;

@@ -3,7 +3,7 @@ package io.github.eft4j.examples.cli;
 import io.github.eft4j.chat.ChatFormat;
 import io.github.eft4j.chat.ChatMessage;
 import io.github.eft4j.chat.HfChatTemplate;
-import io.github.eft4j.chat.SourcePrompts;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.chat.TemplateChatFormat;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.onnx.ModelFolder;

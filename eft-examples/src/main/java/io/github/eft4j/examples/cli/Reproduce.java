@@ -1,6 +1,6 @@
 package io.github.eft4j.examples.cli;
 
-import io.github.eft4j.chat.SourcePrompts;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.chat.TemplateChatFormat;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.EFTDecoder;

@@ -1,7 +1,8 @@
-package io.github.eft4j.chat;
+package io.github.eft4j.decoder;
 
+import io.github.eft4j.chat.ChatFormat;
+import io.github.eft4j.chat.ChatMessage;
 import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.tokenizer.EncodeOptions;
 import io.github.eft4j.tokenizer.Tokenizer;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.github.eft4j.chat;
+package io.github.eft4j.decoder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.eft4j.chat.ChatFormat;
+import io.github.eft4j.chat.TemplateChatFormat;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.tokenizer.EncodeOptions;
 import io.github.eft4j.tokenizer.Tokenizer;
