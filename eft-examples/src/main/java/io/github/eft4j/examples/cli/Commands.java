@@ -78,15 +78,16 @@ final class Commands {
         if (!wantsSampling) {
             a.requires("seed", "decoding is greedy, so there is nothing to seed", SAMPLING_OPTIONS);
         }
-        float penalty = (float) a.number("repetition-penalty", 1.0, 0, true, 100);
+        // doubles as parsed: SamplingConfig refuses what float32 cannot hold, naming the value as given
+        double penalty = a.number("repetition-penalty", 1.0, 0, true, 100);
         if (!wantsSampling) {
             return SamplingConfig.greedyDecoding().withRepetitionPenalty(penalty);
         }
         return SamplingConfig.sampling()
-                .withTemperature((float) a.number("temperature", 1.0, 0, true, 100))
-                .withTopP((float) a.number("top-p", 1.0, 0, true, 1))
+                .withTemperature(a.number("temperature", 1.0, 0, true, 100))
+                .withTopP(a.number("top-p", 1.0, 0, true, 1))
                 .withTopK(a.integer("top-k", 0, 0, Integer.MAX_VALUE))
-                .withMinP((float) a.number("min-p", 0, 0, false, 1))
+                .withMinP(a.number("min-p", 0, 0, false, 1))
                 .withRepetitionPenalty(penalty);
     }
 

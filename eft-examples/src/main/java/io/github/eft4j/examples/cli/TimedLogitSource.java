@@ -1,6 +1,7 @@
 package io.github.eft4j.examples.cli;
 
 import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.ForwardingDecodingState;
 import io.github.eft4j.model.LogitSource;
@@ -59,6 +60,20 @@ final class TimedLogitSource implements LogitSource {
         long t1 = account(t0);
         lastOpenEnd.accumulateAndGet(t1, Math::max);
         return new Timed(s);
+    }
+
+    @Override
+    public DecodingState open(int[] promptTokens, Cancellation cancellation) {
+        long t0 = System.nanoTime();
+        DecodingState s = delegate.open(promptTokens, cancellation);   // the delegate's stoppable prefill
+        long t1 = account(t0);
+        lastOpenEnd.accumulateAndGet(t1, Math::max);
+        return new Timed(s);
+    }
+
+    @Override
+    public int maxPositions() {
+        return delegate.maxPositions();
     }
 
     @Override
