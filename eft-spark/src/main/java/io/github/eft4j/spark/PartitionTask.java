@@ -204,6 +204,11 @@ final class PartitionTask implements MapPartitionsFunction<Row, Row> {
                 for (int k = 0; k < out.length; k++) {
                     out[k] = one(group.get(k));
                 }
+            } catch (CancellationException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new EFTException("eft-spark: rows " + group.getFirst().index() + ".." + group.getLast().index()
+                        + " of partition " + partition + " (a batch): " + e.getMessage(), e);
             }
             return out;
         }
