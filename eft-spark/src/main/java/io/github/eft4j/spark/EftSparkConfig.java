@@ -60,6 +60,8 @@ import java.util.TreeMap;
  * @param batchSize rows generated together in one batched forward pass per step (greedy decoding
  *     only; see {@link EftSpark}), at least 1
  * @param onError what a bad row does
+ * @param variant the model file variant of every folder ({@code q4} for {@code model_q4.onnx},
+ *     see {@code ModelFolder.Loader#variant}), or null for ModelFolder's default rule
  * @param provider CPU or CUDA
  * @param cudaDevice the CUDA device, or -1 for the first GPU Spark assigned to the task (resource
  *     {@code gpu}), else device 0
@@ -70,8 +72,8 @@ import java.util.TreeMap;
  */
 public record EftSparkConfig(Map<String, String> models, String spec, Double specParameter, String promptColumn,
         String chatPromptColumn, String parameterColumn, String seedColumn, String keyColumn, Sampling sampling,
-        long seed, int maxTokens, int batchSize, OnError onError, ExecutionProvider provider, int cudaDevice,
-        int intraOpThreads, long modelIdleMillis) implements Serializable {
+        long seed, int maxTokens, int batchSize, OnError onError, String variant, ExecutionProvider provider,
+        int cudaDevice, int intraOpThreads, long modelIdleMillis) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -162,6 +164,9 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
         requireColumn("parameterColumn", parameterColumn, false);
         requireColumn("seedColumn", seedColumn, false);
         requireColumn("keyColumn", keyColumn, false);
+        if (variant != null && variant.isBlank()) {
+            throw new IllegalArgumentException("variant must be a name such as q4, or null for the default, got '" + variant + "'");
+        }
         Objects.requireNonNull(sampling, "sampling");
         Objects.requireNonNull(onError, "onError");
         Objects.requireNonNull(provider, "provider");
@@ -219,6 +224,7 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
         b.maxTokens = maxTokens;
         b.batchSize = batchSize;
         b.onError = onError;
+        b.variant = variant;
         b.provider = provider;
         b.cudaDevice = cudaDevice;
         b.intraOpThreads = intraOpThreads;
@@ -261,6 +267,7 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
         int maxTokens = 64;
         int batchSize = 1;
         OnError onError = OnError.FAIL;
+        String variant;
         ExecutionProvider provider = ExecutionProvider.CPU;
         int cudaDevice = -1;
         int intraOpThreads = 1;
@@ -419,6 +426,17 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
         }
 
         /**
+         * Sets the model file variant of every folder (default: ModelFolder's rule).
+         *
+         * @param name e.g. {@code q4} or {@code fp16}, or null for the default
+         * @return this builder
+         */
+        public Builder variant(String name) {
+            this.variant = name;
+            return this;
+        }
+
+        /**
          * Sets the execution provider (default CPU). CUDA is strict: an executor that cannot
          * use it fails its tasks instead of running on CPU.
          *
@@ -471,8 +489,8 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
          */
         public EftSparkConfig build() {
             return new EftSparkConfig(models, spec, specParameter, promptColumn, chatPromptColumn, parameterColumn,
-                    seedColumn, keyColumn, sampling, seed, maxTokens, batchSize, onError, provider, cudaDevice,
-                    intraOpThreads, modelIdleMillis);
+                    seedColumn, keyColumn, sampling, seed, maxTokens, batchSize, onError, variant, provider,
+                    cudaDevice, intraOpThreads, modelIdleMillis);
         }
     }
 }

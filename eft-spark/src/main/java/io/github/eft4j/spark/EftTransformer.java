@@ -62,6 +62,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
     private final IntParam maxTokens;
     private final IntParam batchSize;
     private final Param<String> onError;
+    private final Param<String> variant;
     private final Param<String> provider;
     private final IntParam cudaDevice;
     private final IntParam intraOpThreads;
@@ -99,6 +100,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
         maxTokens = new IntParam(this, "maxTokens", "most tokens generated per row");
         batchSize = new IntParam(this, "batchSize", "rows generated together (greedy)");
         onError = new Param<>(this, "onError", "FAIL or COLUMN");
+        variant = new Param<>(this, "variant", "model file variant (q4, fp16, ...) of every folder");
         provider = new Param<>(this, "provider", "CPU or CUDA");
         cudaDevice = new IntParam(this, "cudaDevice", "CUDA device, -1 for the task's GPU");
         intraOpThreads = new IntParam(this, "intraOpThreads", "ONNX Runtime intra-op threads per model, 0 shared pool");
@@ -177,6 +179,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
         set(maxTokens, cfg.maxTokens());
         set(batchSize, cfg.batchSize());
         set(onError, cfg.onError().name());
+        setOrClear(variant, cfg.variant());
         set(provider, cfg.provider().name());
         set(cudaDevice, cfg.cudaDevice());
         set(intraOpThreads, cfg.intraOpThreads());
@@ -224,6 +227,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
                 .maxTokens((Integer) $(maxTokens))
                 .batchSize((Integer) $(batchSize))
                 .onError(enumValue(EftSparkConfig.OnError.class, "onError", $(onError)))
+                .variant(orNull(variant))
                 .provider(enumValue(ExecutionProvider.class, "provider", $(provider)))
                 .cudaDevice((Integer) $(cudaDevice))
                 .intraOpThreads((Integer) $(intraOpThreads))
@@ -416,6 +420,11 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
     /** @return the on-error parameter (FAIL or COLUMN) */
     public Param<String> onError() {
         return onError;
+    }
+
+    /** @return the model variant parameter */
+    public Param<String> variant() {
+        return variant;
     }
 
     /** @return the provider parameter (CPU or CUDA) */

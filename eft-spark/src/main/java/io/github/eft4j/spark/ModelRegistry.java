@@ -29,11 +29,12 @@ final class ModelRegistry {
      * What identifies a loaded model.
      *
      * @param dir the resolved local folder
+     * @param variant the model file variant, or null for the default
      * @param provider the execution provider
      * @param device the CUDA device (0 on CPU)
      * @param threads intra-op threads (0 = shared pool)
      */
-    record Key(Path dir, ExecutionProvider provider, int device, int threads) {
+    record Key(Path dir, String variant, ExecutionProvider provider, int device, int threads) {
         OnnxOptions options(Path model) {
             OnnxOptions.Builder b = OnnxOptions.builder(model).threads(threads);
             if (provider == ExecutionProvider.CUDA) {
@@ -117,7 +118,7 @@ final class ModelRegistry {
             synchronized (e.loadLock) {
                 if (e.folder == null) {
                     long t0 = System.nanoTime();
-                    e.folder = ModelFolder.load(key.dir(), key::options);
+                    e.folder = ModelFolder.loader(key.dir()).variant(key.variant()).options(key::options).load();
                     LOG.log(System.Logger.Level.INFO, "loaded {0} ({1}, {2} thread(s)) in {3} ms", key.dir(),
                             key.provider(), key.threads(), (System.nanoTime() - t0) / 1_000_000);
                 }

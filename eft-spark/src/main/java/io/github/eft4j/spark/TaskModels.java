@@ -43,7 +43,7 @@ final class TaskModels implements AutoCloseable {
                 try {
                     Path dir = ModelLocation.resolve(location);
                     lease = ModelRegistry.SHARED.acquire(
-                            new ModelRegistry.Key(dir, cfg.provider(), device, cfg.intraOpThreads()), cfg.modelIdleMillis());
+                            new ModelRegistry.Key(dir, cfg.variant(), cfg.provider(), device, cfg.intraOpThreads()), cfg.modelIdleMillis());
                 } catch (RuntimeException e) {
                     throw new EFTException("eft-spark: cannot load component '" + component + "' from '" + location
                             + "' on executor " + executorId() + ": " + e.getMessage(), e);

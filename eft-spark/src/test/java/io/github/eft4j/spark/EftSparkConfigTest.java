@@ -87,7 +87,7 @@ class EftSparkConfigTest {
     void serializationKeepsEveryField() throws Exception {
         EftSparkConfig cfg = upscale().chatPromptColumn("chat").keyColumn("id").seed(42).maxTokens(7).batchSize(3)
                 .sampling(SamplingConfig.sampling().withTemperature(0.7f).withTopK(40))
-                .onError(EftSparkConfig.OnError.COLUMN).modelIdleMillis(5).build();
+                .onError(EftSparkConfig.OnError.COLUMN).variant("q4").modelIdleMillis(5).build();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(cfg);

@@ -22,7 +22,7 @@ class ModelRegistryTest {
     private static final Path SMALL_FT = SparkTestSupport.MINI.resolve("small-ft");
 
     private static ModelRegistry.Key key(Path dir, int threads) {
-        return new ModelRegistry.Key(dir, ExecutionProvider.CPU, 0, threads);
+        return new ModelRegistry.Key(dir, null, ExecutionProvider.CPU, 0, threads);
     }
 
     private static void assertClosed(ModelFolder f) {
