@@ -1,11 +1,11 @@
 package io.github.eft4j.onnx;
 
 import io.github.eft4j.model.BatchDecodingState;
-
-import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.Cancellation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 
 /**
  * Several sequences of one {@link OnnxLogitSource} advanced in one forward pass per step, each row
@@ -29,7 +29,8 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
     private final int[] logitsRow; // exposed row holding each sequence's next-token logits
     private boolean closed;
 
-    OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts) {
+    /** Runs the prompts; a cancel of {@code cancellation} (null: none) terminates the prefill's run. */
+    OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts, Cancellation cancellation) {
         this.src = src;
         int b = prompts.length;
         this.lengths = new int[b];
@@ -46,7 +47,7 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
             throw ragged(src, prompts, null);
         }
         this.step = new KvStepper(src, b);
-        try {
+        try (Cancellation.Registration _ = cancellation == null ? null : cancellation.onCancel(step::cancel)) {
             step.ensureTokens(p);
             step.ensureColumns(p + 1);
             for (int r = 0; r < b; r++) {
@@ -63,6 +64,9 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
                 logitsRow[r] = rightPad && shortest != p ? len - 1 : 0;
             }
             step.run(p, rightPad && shortest != p ? p : 1);
+            if (cancellation != null && cancellation.isCancelled()) {   // too late for the run
+                throw new CancellationException("batched prefill cancelled");
+            }
         } catch (RuntimeException e) {
             step.close();
             if (rightPad && shortest != p && src.lastRowOnlyObserved() && e instanceof IllegalArgumentException) {
@@ -126,6 +130,18 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
             lengths[r]++;
             logitsRow[r] = 0;
         }
+    }
+
+    /**
+     * Asks ORT to abandon this state's append in progress (or its next one) from any thread; the
+     * interrupted call throws {@link CancellationException} and leaves the state as it was.
+     *
+     * @throws IllegalStateException if this state is closed
+     */
+    @Override
+    public void cancel() {
+        ensureOpen();
+        step.cancel();
     }
 
     private void check(int sequence) {
