@@ -35,8 +35,8 @@ import org.apache.spark.sql.types.StructType;
  * derives its seeds from one base seed. Scoring is row by row.
  *
  * <p><b>Errors.</b> A bad config or input schema fails on the driver, before any job. A bad row
- * (null prompt or parameter, a prompt or continuation longer than a model's maximum positions,
- * an empty prompt, a token id out of range) follows {@link EftSparkConfig.OnError}: FAIL fails
+ * (null prompt or parameter, a prompt that does not fit a model's context or a continuation
+ * that does not fit after its prompt, an empty prompt, a token id out of range) follows {@link EftSparkConfig.OnError}: FAIL fails
  * the task with an exception naming the row (partition, index within it, key or prompt) and
  * the cause, COLUMN gives the row an {@value #ERROR} ({@value #SCORE_ERROR}) message and null
  * results. Anything else (a missing or unloadable model folder on an executor, a backend
@@ -53,7 +53,10 @@ public final class EftSpark {
     public static final String TOKENS = "tokens";
     /** EFT log-probability of the generated tokens (double; the combiner's, before sampling processors). */
     public static final String LOGPROB = "logprob";
-    /** Why generation stopped: {@code length}, {@code stop_token}, {@code stop_sequence}. */
+    /**
+     * Why generation stopped: {@code stop_token}, {@code length} (max tokens), or
+     * {@code position_limit} (a model's context is full, as the decoder ends it).
+     */
     public static final String FINISH_REASON = "finish_reason";
     /** Why a row failed (generation with {@code OnError.COLUMN}), else null. */
     public static final String ERROR = "error";

@@ -2,6 +2,7 @@ package io.github.eft4j.spark;
 
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.FinishReason;
 import io.github.eft4j.decoder.GenerationConfig;
 import io.github.eft4j.decoder.GenerationResult;
 import io.github.eft4j.decoder.Prompt;
@@ -198,6 +199,7 @@ final class PartitionTask implements MapPartitionsFunction<Row, Row> {
                 }
                 List<GenerationResult> r = decoder(group.getFirst().parameter()).generateBatch(prompts, base);
                 for (int k = 0; k < out.length; k++) {
+                    stopIfCancelled(r.get(k));
                     out[k] = generated(group.get(k).row(), r.get(k));
                 }
             } catch (IllegalArgumentException e) {
@@ -221,13 +223,25 @@ final class PartitionTask implements MapPartitionsFunction<Row, Row> {
                             : tok.encode(in.continuationText(), CONTINUATION);
                     return scored(in.row(), ids, decoder(in.parameter()).score(prompt(in), ids));
                 }
-                return generated(in.row(), decoder(in.parameter()).generate(prompt(in), base.withSeed(in.seed())));
+                GenerationResult r = decoder(in.parameter()).generate(prompt(in), base.withSeed(in.seed()));
+                stopIfCancelled(r);
+                return generated(in.row(), r);
             } catch (IllegalArgumentException e) {
                 return failed(in.row(), in.index(), e);
             } catch (CancellationException e) {
                 throw e;   // killed: Spark reports the kill
             } catch (RuntimeException e) {
                 throw new EFTException("eft-spark: " + describe(in.row(), in.index()) + ": " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * The decoder ends a call whose thread was interrupted with CANCELLED instead of
+         * throwing; such a row is not a result, and the task must end (Spark killed it).
+         */
+        private static void stopIfCancelled(GenerationResult r) {
+            if (r.finishReason() == FinishReason.CANCELLED) {
+                throw new CancellationException("eft-spark: generation cancelled (task killed or thread interrupted)");
             }
         }
 

@@ -1,10 +1,10 @@
 package io.github.eft4j.spark;
 
 import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.ForwardingDecodingState;
 import io.github.eft4j.model.LogitSource;
-import io.github.eft4j.onnx.OnnxDecodingState;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -15,16 +15,17 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskInterruptListener;
 
 /**
- * Stops a task's decoding when Spark kills the task: every forward pass (each {@code append} of
- * each component) first checks the task's kill flag and the thread's interrupt, and Spark's
- * interrupt listener asks ONNX Runtime to abandon the passes in flight
- * ({@link OnnxDecodingState#cancel()}), so a killed task stops within one step. The decoder then
- * closes its states (the shared sources stay usable) and the exception ends the task; Spark
- * sees a killed task, or retries a failed one.
+ * Stops a task's decoding when Spark kills the task, whether or not Spark interrupts its thread
+ * ({@code interruptOnCancel}): Spark's interrupt listener cancels the task's prefills and
+ * forward passes in flight ({@link DecodingState#cancel()}, {@link Cancellation}), and every
+ * forward pass first checks the kill flag, so a killed task stops within one step. The
+ * decoder then closes its states (the shared sources stay usable) and a
+ * {@link CancellationException} ends the task, which Spark reports as killed. (A thread
+ * interrupt alone is handled by the decoder, which ends the call with {@code CANCELLED}; the
+ * caller turns that into the same exception.)
  *
- * <p>Batched states ({@code batchSize > 1}) have no in-flight cancel in eft-onnx; they stop at
- * the next pass. With eft-core's {@code Generation.cancel()} (branch {@code decoder}) the
- * interrupt listener can cancel the generation itself instead of its states.
+ * <p>This works on the sources, so it stops generation, batched generation and scoring alike;
+ * {@code Generation.cancel()} would cover generation only.
  */
 final class TaskGuard {
     /**
@@ -39,7 +40,8 @@ final class TaskGuard {
     static volatile StepHook hook;
 
     private final TaskContext task;
-    private final Set<OnnxDecodingState> running = new LinkedHashSet<>();   // guarded by itself
+    private final Cancellation killed = new Cancellation();
+    private final Set<Object> running = new LinkedHashSet<>();   // open states; guarded by itself
 
     /**
      * A guard for a task: registers Spark's interrupt listener.
@@ -53,17 +55,22 @@ final class TaskGuard {
         }
     }
 
-    /** From Spark's killing thread: ONNX Runtime abandons the task's runs in flight. */
+    /** From Spark's killing thread: stops the task's prefills and forward passes in flight. */
     void cancelRunning() {
-        List<OnnxDecodingState> states;
+        killed.cancel();
+        List<Object> states;
         synchronized (running) {
             states = new ArrayList<>(running);
         }
-        for (OnnxDecodingState s : states) {
+        for (Object s : states) {
             try {
-                s.cancel();
+                if (s instanceof DecodingState d) {
+                    d.cancel();
+                } else {
+                    ((BatchDecodingState) s).cancel();
+                }
             } catch (IllegalStateException closedMeanwhile) {
-                // the decoder closed it after we copied the set: nothing to cancel
+                // the decoder closed it after we copied the set: nothing to stop
             }
         }
     }
@@ -71,10 +78,10 @@ final class TaskGuard {
     /**
      * Throws if the task was killed or its thread interrupted.
      *
-     * @throws CancellationException if Spark killed the task or the thread was interrupted
+     * @throws CancellationException if so
      */
     void check() {
-        if (task != null && task.isInterrupted()) {
+        if (killed.isCancelled() || (task != null && task.isInterrupted())) {
             // Spark reports a task that throws after being killed as killed, with its reason
             throw new CancellationException("eft-spark: task killed, decoding stopped");
         }
@@ -87,7 +94,19 @@ final class TaskGuard {
         }
     }
 
-    /** Wraps a shared source so that the states this task opens are guarded. */
+    private void track(Object state) {
+        synchronized (running) {
+            running.add(state);
+        }
+    }
+
+    private void untrack(Object state) {
+        synchronized (running) {
+            running.remove(state);
+        }
+    }
+
+    /** Wraps a shared source so that what this task opens from it is guarded. */
     LogitSource wrap(LogitSource source) {
         return new LogitSource() {
             @Override
@@ -101,32 +120,23 @@ final class TaskGuard {
             }
 
             @Override
+            public int maxPositions() {
+                return source.maxPositions();
+            }
+
+            @Override
             public DecodingState open(int[] promptTokens) {
                 check();
-                DecodingState state = source.open(promptTokens);
-                OnnxDecodingState onnx = state instanceof OnnxDecodingState o ? o : null;
-                if (onnx != null) {
-                    synchronized (running) {
-                        running.add(onnx);
-                    }
-                }
-                return new ForwardingDecodingState(state) {
-                    @Override
-                    public void append(int... tokens) {
-                        check();
-                        super.append(tokens);
-                    }
+                return guarded(source.open(promptTokens));
+            }
 
-                    @Override
-                    public void close() {
-                        if (onnx != null) {
-                            synchronized (running) {
-                                running.remove(onnx);
-                            }
-                        }
-                        super.close();
-                    }
-                };
+            @Override
+            public DecodingState open(int[] promptTokens, Cancellation cancellation) {
+                check();
+                // a kill during a long prefill stops it through the decoder's cancellation
+                try (Cancellation.Registration link = killed.onCancel(cancellation::cancel)) {
+                    return guarded(source.open(promptTokens, cancellation));
+                }
             }
 
             @Override
@@ -136,8 +146,33 @@ final class TaskGuard {
             }
 
             @Override
+            public BatchDecodingState openBatch(int[][] prompts, Cancellation cancellation) {
+                check();
+                try (Cancellation.Registration link = killed.onCancel(cancellation::cancel)) {
+                    return new GuardedBatch(source.openBatch(prompts, cancellation));
+                }
+            }
+
+            @Override
             public void close() {
                 // the registry owns the shared source
+            }
+        };
+    }
+
+    private DecodingState guarded(DecodingState state) {
+        track(state);
+        return new ForwardingDecodingState(state) {
+            @Override
+            public void append(int... tokens) {
+                check();
+                super.append(tokens);
+            }
+
+            @Override
+            public void close() {
+                untrack(state);
+                super.close();
             }
         };
     }
@@ -147,6 +182,7 @@ final class TaskGuard {
 
         GuardedBatch(BatchDecodingState d) {
             this.d = d;
+            track(d);
         }
 
         @Override
@@ -181,7 +217,13 @@ final class TaskGuard {
         }
 
         @Override
+        public void cancel() {
+            d.cancel();
+        }
+
+        @Override
         public void close() {
+            untrack(d);
             d.close();
         }
     }

@@ -77,7 +77,7 @@ class EftSparkBadInputTest {
         Dataset<Row> ds = spark().createDataFrame(rows, SparkTestSupport.PROMPTS).coalesce(1);
         String m = failure(EftSpark.generate(ds, pathConfig().build()));
         assertTrue(m.contains("row 1 of partition 0 (prompt \"The word isThe word is"), m);
-        assertTrue(m.contains("exceeds the model's maximum of 256 positions"), m);
+        assertTrue(m.contains("has 451 tokens; with 1 token to follow it needs 451 positions, but source 'model.onnx' holds at most 256"), m);
     }
 
     @ParameterizedTest(name = "batch size {0}")
@@ -88,7 +88,7 @@ class EftSparkBadInputTest {
         assertEquals(5, got.size());
         int error = got.getFirst().fieldIndex(EftSpark.ERROR);
         assertTrue(got.get(1).getString(error).contains("prompt column 'prompt' is null"), got.get(1).getString(error));
-        assertTrue(got.get(2).getString(error).contains("exceeds the model's maximum of 256 positions"), got.get(2).getString(error));
+        assertTrue(got.get(2).getString(error).contains("holds at most 256"), got.get(2).getString(error));
         assertTrue(got.get(3).getString(error).contains("chat prompt column 'chat_prompt' is null"), got.get(3).getString(error));
         for (int i = 1; i <= 3; i++) {
             assertNull(got.get(i).getAs(EftSpark.TEXT));

@@ -27,6 +27,8 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Failed and killed tasks: a task that fails once (injected) is retried and the output still
@@ -76,8 +78,10 @@ class EftSparkFaultTest {
         assertExpected(got);
     }
 
-    @Test
-    void aKilledTaskStopsAndLeavesTheModelsUsable() throws Exception {
+    /** With and without Spark interrupting the task threads ({@code interruptOnCancel}). */
+    @ParameterizedTest(name = "interruptOnCancel {0}")
+    @ValueSource(booleans = {true, false})
+    void aKilledTaskStopsAndLeavesTheModelsUsable(boolean interrupt) throws Exception {
         SparkContext sc = spark().sparkContext();
         CountDownLatch decoding = new CountDownLatch(2);
         AtomicInteger afterKill = new AtomicInteger();
@@ -96,7 +100,7 @@ class EftSparkFaultTest {
         };
         AtomicReference<Throwable> outcome = new AtomicReference<>();
         Thread job = new Thread(() -> {
-            sc.setJobGroup("eft-kill-test", "cancelled by the test", true);
+            sc.setJobGroup("eft-kill-test", "cancelled by the test", interrupt);
             try {
                 EftSpark.generate(prompts(rows, 2), pathConfig().build()).collectAsList();
             } catch (Throwable t) {

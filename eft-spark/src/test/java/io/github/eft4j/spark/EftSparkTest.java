@@ -186,6 +186,21 @@ class EftSparkTest {
     }
 
     @Test
+    void aRowThatFillsTheContextEndsLikeThePlainLoop() {
+        try (PlainLoop loop = new PlainLoop()) {
+            String filler = "The word is";
+            while (loop.tok.encode(filler + " means").length < 245) {
+                filler += " the word is";
+            }
+            Row r = RowFactory.create(0L, filler + " means", "Q: What does \"" + filler + "\" mean?\nA:");
+            Generated ref = loop.generate(EFTSpec.upscale(), r, SamplingConfig.greedyDecoding(), 0, 24);
+            assertEquals("position_limit", ref.finish());
+            Row got = EftSpark.generate(prompts(List.of(r), 1), pathConfig().build()).first();
+            assertEquals(ref, Generated.of(got));
+        }
+    }
+
+    @Test
     void parquetRoundTrip(@TempDir Path dir) {
         Dataset<Row> out = EftSpark.generate(prompts(rows.subList(0, 30), 2), pathConfig().build());
         String path = dir.resolve("out.parquet").toString();
