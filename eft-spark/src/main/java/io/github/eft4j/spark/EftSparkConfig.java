@@ -21,7 +21,7 @@ import java.util.TreeMap;
  *         .model("large-base", "archive:family.zip#mini/large-base")   // shipped with --archives
  *         .model("small-ft", "/shared/models/mini/small-ft")          // shared storage
  *         .model("small-base", "/shared/models/mini/small-base")
- *         .spec("upscale")
+ *         .spec("up-scaling")
  *         .promptColumn("prompt").chatPromptColumn("chat_prompt")
  *         .maxTokens(32)
  *         .build();
@@ -36,7 +36,7 @@ import java.util.TreeMap;
  *
  * <p><b>Prompts.</b> Every component sees the text of {@code promptColumn}; if
  * {@code chatPromptColumn} is set, the fine-tuned components ({@code small-ft},
- * {@code large-ft}, {@code help}, {@code safe}) see that column's text instead (the EFT default:
+ * {@code small-ft2}, {@code large-ft}: {@code EFTSpec.FINE_TUNED}) see that column's text instead (the EFT default:
  * chat format for fine-tuned models, plain text for base models).
  *
  * <p><b>Seeds.</b> A row's seed does not depend on partitioning: the value of
@@ -44,8 +44,9 @@ import java.util.TreeMap;
  * {@code keyColumn} if set, else the prompt text(s). Rows with equal keys get equal seeds.
  *
  * @param models model location per component name; exactly the spec's components
- * @param spec the spec name: {@code upscale}, {@code downscale}, {@code beta-upscale} (β),
- *     {@code lambda-interpolation} (λ)
+ * @param spec the spec: an {@code EFTSpec.Form} id ({@code up-scaling}, {@code down-scaling},
+ *     {@code scale-delta} (β), {@code behaviour-delta} (β), {@code lambda-interpolation} (λ)) or
+ *     its factory's name ({@code upscale}, {@code scaleDelta}, ...)
  * @param specParameter β or λ for the specs that take one (the default when
  *     {@code parameterColumn} is set), else null
  * @param promptColumn the prompt text column (string)
@@ -194,7 +195,7 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
     }
 
     /**
-     * Returns a builder with the defaults: spec {@code upscale}, prompt column {@code prompt},
+     * Returns a builder with the defaults: spec {@code up-scaling}, prompt column {@code prompt},
      * greedy, seed 0, 64 tokens, batch size 1, {@link OnError#FAIL}, CPU, one intra-op thread
      * per model, models kept 60 s after their last task.
      *
@@ -255,7 +256,7 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
     public static final class Builder {
         // package-private: EftTransformer takes its parameter defaults from here
         final Map<String, String> models = new LinkedHashMap<>();
-        String spec = SpecNames.UPSCALE;
+        String spec = SpecNames.UP_SCALING;
         Double specParameter;
         String promptColumn = "prompt";
         String chatPromptColumn;
@@ -289,7 +290,7 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
         }
 
         /**
-         * Sets a spec without a parameter ({@code upscale}, {@code downscale}).
+         * Sets a spec without a parameter ({@code up-scaling}, {@code down-scaling}).
          *
          * @param name the spec name
          * @return this builder
@@ -301,8 +302,8 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
         }
 
         /**
-         * Sets a spec with its parameter ({@code beta-upscale} with β,
-         * {@code lambda-interpolation} with λ).
+         * Sets a spec with its parameter ({@code scale-delta} or {@code behaviour-delta} with
+         * β, {@code lambda-interpolation} with λ).
          *
          * @param name the spec name
          * @param parameter β or λ
@@ -337,7 +338,8 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
         }
 
         /**
-         * Sets the column with each row's β (beta-upscale) or λ (lambda-interpolation); a null
+         * Sets the column with each row's β (scale-delta, behaviour-delta) or λ
+         * (lambda-interpolation); a null
          * cell uses the spec's parameter.
          *
          * @param column a numeric column, or null for none

@@ -83,10 +83,10 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
         mode = new Param<>(this, "mode", "generate or score");
         models = new StringArrayParam(this, "models", "component=location entries, one per spec component");
         spec = new Param<>(this, "spec", "spec name: " + SpecNames.names());
-        specParameter = new DoubleParam(this, "specParameter", "beta (beta-upscale) or lambda (lambda-interpolation)");
+        specParameter = new DoubleParam(this, "specParameter", "β (scale-delta, behaviour-delta) or λ (lambda-interpolation)");
         promptCol = new Param<>(this, "promptCol", "prompt text column");
         chatPromptCol = new Param<>(this, "chatPromptCol", "fine-tuned components' prompt text column");
-        parameterCol = new Param<>(this, "parameterCol", "per-row beta or lambda column");
+        parameterCol = new Param<>(this, "parameterCol", "per-row β or λ column");
         seedCol = new Param<>(this, "seedCol", "per-row seed column");
         keyCol = new Param<>(this, "keyCol", "row key column (seed and error messages)");
         continuationCol = new Param<>(this, "continuationCol", "continuation column (score mode): text or array<int>");

@@ -1,67 +1,90 @@
 package io.github.eft4j.spark;
 
 import io.github.eft4j.combine.EFTSpec;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
- * The one place where eft-spark maps spec names to {@link EFTSpec} factories, and says which
- * components are fine-tuned (they get the chat prompt). When eft-core gains named factories,
- * only this class changes.
+ * The one place where eft-spark maps spec names to {@link EFTSpec} factories. A name is a form's
+ * id ({@link EFTSpec.Form#id()}: {@code up-scaling}, {@code down-scaling}, {@code scale-delta},
+ * {@code behaviour-delta}, {@code lambda-interpolation}) or its factory's name
+ * ({@code upscale}, {@code downscale}, {@code scaleDelta}, {@code behaviourDelta},
+ * {@code lambdaInterpolation}); the forms with a parameter (β, λ) take it from the config or
+ * the row.
  */
 final class SpecNames {
-    /** Up-scaling: large-base + small-ft − small-base. No parameter. */
-    static final String UPSCALE = "upscale";
-    /** Down-scaling: small-base + large-ft − large-base. No parameter. */
-    static final String DOWNSCALE = "downscale";
-    /** small-ft + β·(large-base − small-base). Parameter β. */
-    static final String BETA_UPSCALE = "beta-upscale";
-    /** base + λ·(help − ref) + (1−λ)·(safe − ref). Parameter λ. */
-    static final String LAMBDA_INTERPOLATION = "lambda-interpolation";
+    /** The default: up-scaling. */
+    static final String UP_SCALING = EFTSpec.Form.UP_SCALING.id();
 
-    private static final List<String> NAMES = List.of(UPSCALE, DOWNSCALE, BETA_UPSCALE, LAMBDA_INTERPOLATION);
-    private static final Set<String> FINE_TUNED = Set.of(EFTSpec.SMALL_FT, EFTSpec.LARGE_FT, EFTSpec.HELP, EFTSpec.SAFE);
+    private static final Map<String, EFTSpec.Form> FACTORIES = Map.of(
+            "upscale", EFTSpec.Form.UP_SCALING,
+            "downscale", EFTSpec.Form.DOWN_SCALING,
+            "scaleDelta", EFTSpec.Form.SCALE_DELTA,
+            "behaviourDelta", EFTSpec.Form.BEHAVIOUR_DELTA,
+            "lambdaInterpolation", EFTSpec.Form.LAMBDA_INTERPOLATION);
 
     private SpecNames() {
     }
 
-    /** The known spec names, in documentation order. */
+    /** The form ids, in the library's order. */
     static List<String> names() {
-        return NAMES;
+        List<String> out = new ArrayList<>();
+        for (EFTSpec.Form f : EFTSpec.Form.values()) {
+            if (f != EFTSpec.Form.CUSTOM) {
+                out.add(f.id());
+            }
+        }
+        return out;
     }
 
     /**
-     * The name of a spec's one parameter ({@code "beta"}, {@code "lambda"}), or {@code null} if it
-     * has none.
+     * The form a name stands for.
+     *
+     * @throws IllegalArgumentException if the name is unknown
+     */
+    static EFTSpec.Form form(String spec) {
+        for (EFTSpec.Form f : EFTSpec.Form.values()) {
+            if (f != EFTSpec.Form.CUSTOM && f.id().equals(spec)) {
+                return f;
+            }
+        }
+        EFTSpec.Form f = spec == null ? null : FACTORIES.get(spec);
+        if (f == null) {
+            throw new IllegalArgumentException("unknown spec '" + spec + "'; expected one of " + names()
+                    + " (or the factory names " + FACTORIES.keySet().stream().sorted().toList() + ")");
+        }
+        return f;
+    }
+
+    /**
+     * The symbol of a spec's one parameter ({@code β}, {@code λ}), or {@code null} if it has none.
      *
      * @throws IllegalArgumentException if the name is unknown
      */
     static String parameterName(String spec) {
-        return switch (check(spec)) {
-            case BETA_UPSCALE -> "beta";
-            case LAMBDA_INTERPOLATION -> "lambda";
-            default -> null;
-        };
+        return form(spec).parameter();
     }
 
     /**
      * Creates a spec.
      *
      * @param spec a known name
-     * @param parameter β or λ for the specs that take one; ignored (may be null) for the others
+     * @param parameter β or λ for the forms that take one; ignored (may be null) for the others
      * @throws IllegalArgumentException if the name is unknown, or a needed parameter is null or not finite
      */
     static EFTSpec create(String spec, Double parameter) {
-        String p = parameterName(spec);
-        if (p != null && parameter == null) {
-            throw new IllegalArgumentException("spec '" + spec + "' needs " + p + "; got none");
+        EFTSpec.Form f = form(spec);
+        if (f.parameter() != null && parameter == null) {
+            throw new IllegalArgumentException("spec '" + spec + "' needs " + f.parameter() + "; got none");
         }
-        return switch (spec) {
-            case UPSCALE -> EFTSpec.upscale();
-            case DOWNSCALE -> EFTSpec.downscale();
-            case BETA_UPSCALE -> EFTSpec.betaUpscale(parameter);
+        return switch (f) {
+            case UP_SCALING -> EFTSpec.upscale();
+            case DOWN_SCALING -> EFTSpec.downscale();
+            case SCALE_DELTA -> EFTSpec.scaleDelta(parameter);
+            case BEHAVIOUR_DELTA -> EFTSpec.behaviourDelta(parameter);
             case LAMBDA_INTERPOLATION -> EFTSpec.lambdaInterpolation(parameter);
-            default -> throw new AssertionError(spec);
+            case CUSTOM -> throw new AssertionError(spec);
         };
     }
 
@@ -72,13 +95,6 @@ final class SpecNames {
 
     /** Whether a component is a fine-tuned (chat) model, which sees the chat prompt. */
     static boolean fineTuned(String component) {
-        return FINE_TUNED.contains(component);
-    }
-
-    private static String check(String spec) {
-        if (spec == null || !NAMES.contains(spec)) {
-            throw new IllegalArgumentException("unknown spec '" + spec + "'; expected one of " + NAMES);
-        }
-        return spec;
+        return EFTSpec.FINE_TUNED.contains(component);
     }
 }

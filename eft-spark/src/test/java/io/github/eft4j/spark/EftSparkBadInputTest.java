@@ -112,14 +112,14 @@ class EftSparkBadInputTest {
         }
         Dataset<Row> ds = spark().createDataFrame(rows, SparkTestSupport.PROMPTS.add("lambda", DataTypes.DoubleType));
         EftSparkConfig cfg = EftSparkConfig.builder()
-                .model(EFTSpec.BASE, SparkTestSupport.MINI.resolve("large-base").toString())
-                .model(EFTSpec.HELP, SparkTestSupport.MINI.resolve("small-ft").toString())
-                .model(EFTSpec.SAFE, SparkTestSupport.MINI.resolve("small-ft-hedge").toString())
-                .model(EFTSpec.REF, SparkTestSupport.MINI.resolve("small-base").toString())
+                .model(EFTSpec.LARGE_BASE, SparkTestSupport.MINI.resolve("large-base").toString())
+                .model(EFTSpec.SMALL_FT, SparkTestSupport.MINI.resolve("small-ft").toString())
+                .model(EFTSpec.SMALL_FT2, SparkTestSupport.MINI.resolve("small-ft-hedge").toString())
+                .model(EFTSpec.SMALL_BASE, SparkTestSupport.MINI.resolve("small-base").toString())
                 .spec("lambda-interpolation").parameterColumn("lambda").chatPromptColumn("chat_prompt").maxTokens(8)
                 .onError(EftSparkConfig.OnError.COLUMN).build();
         List<Row> got = byId(EftSpark.generate(ds, cfg));
-        assertEquals("parameter column 'lambda' is null and the config has no default lambda", got.get(1).getAs(EftSpark.ERROR));
+        assertEquals("parameter column 'lambda' is null and the config has no default λ", got.get(1).getAs(EftSpark.ERROR));
         assertNull(got.get(0).getAs(EftSpark.ERROR));
         assertNull(got.get(2).getAs(EftSpark.ERROR));
     }

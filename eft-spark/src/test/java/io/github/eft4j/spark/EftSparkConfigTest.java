@@ -33,7 +33,9 @@ class EftSparkConfigTest {
     @Test
     void anUnknownSpecNameFailsListingTheKnownOnes() {
         String m = message(() -> upscale().spec("upscael").build());
-        assertEquals("unknown spec 'upscael'; expected one of [upscale, downscale, beta-upscale, lambda-interpolation]", m);
+        assertEquals("unknown spec 'upscael'; expected one of [up-scaling, down-scaling, scale-delta, behaviour-delta, "
+                + "lambda-interpolation] (or the factory names [behaviourDelta, downscale, lambdaInterpolation, scaleDelta, "
+                + "upscale])", m);
     }
 
     @Test
@@ -50,11 +52,14 @@ class EftSparkConfigTest {
         assertTrue(message(() -> upscale().parameterColumn("beta").build()).contains("takes no parameter"));
         EftSparkConfig.Builder beta = EftSparkConfig.builder()
                 .model(EFTSpec.LARGE_BASE, "/a").model(EFTSpec.SMALL_FT, "/b").model(EFTSpec.SMALL_BASE, "/c");
-        assertEquals("spec 'beta-upscale' needs beta: set specParameter or parameterColumn",
-                message(() -> beta.spec("beta-upscale").build()));
-        assertEquals(1.5, beta.spec("beta-upscale", 1.5).build().specParameter());
-        assertEquals("b", beta.spec("beta-upscale").parameterColumn("b").build().parameterColumn());
-        assertTrue(message(() -> beta.spec("beta-upscale", Double.NaN).build()).contains("beta must be finite"));
+        assertEquals("spec 'scale-delta' needs β: set specParameter or parameterColumn",
+                message(() -> beta.spec("scale-delta").build()));
+        assertEquals(1.5, beta.spec("behaviourDelta", 1.5).build().specParameter());
+        assertEquals("b", beta.spec("scale-delta").parameterColumn("b").build().parameterColumn());
+        assertTrue(message(() -> beta.spec("scale-delta", Double.NaN).build()).contains("β must be finite"));
+        assertEquals(EFTSpec.behaviourDelta(0.5), SpecNames.create("behaviour-delta", 0.5));
+        assertEquals(EFTSpec.lambdaInterpolation(0.3), SpecNames.create("lambdaInterpolation", 0.3));
+        assertEquals(EFTSpec.downscale(), SpecNames.create("down-scaling", null));
     }
 
     @Test

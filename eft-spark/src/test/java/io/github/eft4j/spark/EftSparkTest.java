@@ -161,11 +161,11 @@ class EftSparkTest {
             some.add(RowFactory.create(r.get(0), r.get(1), r.get(2), 0.5 + (r.getLong(0) % 3) * 0.5));
         }
         Dataset<Row> ds = spark().createDataFrame(some, SparkTestSupport.PROMPTS.add("beta", DataTypes.DoubleType)).repartition(2);
-        EftSparkConfig cfg = pathConfig().spec("beta-upscale", 1.0).parameterColumn("beta").build();
+        EftSparkConfig cfg = pathConfig().spec("scale-delta", 1.0).parameterColumn("beta").build();
         List<Row> got = byId(EftSpark.generate(ds, cfg));
         try (PlainLoop loop = new PlainLoop()) {
             for (Row r : got) {
-                EFTSpec spec = EFTSpec.betaUpscale(r.getDouble(3));
+                EFTSpec spec = EFTSpec.scaleDelta(r.getDouble(3));
                 assertEquals(loop.generate(spec, r, SamplingConfig.greedyDecoding(), 0, 24), Generated.of(r), "row " + r.getLong(0));
             }
         }
