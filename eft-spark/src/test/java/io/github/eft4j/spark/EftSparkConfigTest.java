@@ -41,7 +41,7 @@ class EftSparkConfigTest {
     @Test
     void theModelsMustBeExactlyTheSpecsComponents() {
         String m = message(() -> EftSparkConfig.builder().model(EFTSpec.LARGE_BASE, "/m").build());
-        assertTrue(m.startsWith("spec 'upscale' needs a model for each of [large-base, small-ft, small-base]; got"), m);
+        assertTrue(m.startsWith("spec 'up-scaling' needs a model for each of [large-base, small-ft, small-base]; got"), m);
         m = message(() -> upscale().model("large-ft", "/m").build());
         assertTrue(m.contains("needs a model for each of"), m);
     }
