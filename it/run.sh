@@ -35,7 +35,7 @@ say "installing eft4j $version into $repo"
 rm -rf "$repo/io/github/eft4j" "$work"
 mkdir -p "$repo" "$work"
 tools/with-download-progress.sh "${mvn[@]}" -q install -Dmaven.test.skip=true \
-  -pl eft4j-bom,eft-core,eft-testing,eft-onnx
+  -pl eft4j-bom,eft-core,eft-testing,eft-onnx,eft-spark
 
 pom_version() { # the <version> right after <artifactId>$2</artifactId> in pom $1
   sed -n "/<artifactId>$2<\/artifactId>/{n;s:.*<version>\(.*\)</version>.*:\1:p;q;}" "$1"
@@ -44,7 +44,8 @@ resolved_pom() {
   if grep -q '\${' "$1"; then fail "$1 keeps properties: $(grep -o '\${[^}]*}' "$1" | sort -u | tr '\n' ' ')"; fi
   if grep -q '<parent>' "$1"; then fail "$1 names a parent"; fi
 }
-for a in eft-core eft-testing eft-onnx; do
+libraries="eft-core eft-testing eft-onnx eft-spark"
+for a in $libraries; do
   d="$repo/io/github/eft4j/$a/$version"
   for f in "$a-$version.jar" "$a-$version-sources.jar" "$a-$version-javadoc.jar" "$a-$version.pom"; do
     [ -s "$d/$f" ] || fail "$d/$f was not installed"
@@ -54,7 +55,7 @@ done
 bom="$repo/io/github/eft4j/eft4j-bom/$version/eft4j-bom-$version.pom"
 [ -s "$bom" ] || fail "$bom was not installed"
 resolved_pom "$bom"
-for a in eft-core eft-testing eft-onnx; do
+for a in $libraries; do
   [ "$(pom_version "$bom" "$a")" = "$version" ] || fail "the BOM does not list $a $version"
 done
 onnx_pom="$repo/io/github/eft4j/eft-onnx/$version/eft-onnx-$version.pom"
@@ -66,7 +67,7 @@ if [ -z "$ort" ]; then ort_default=onnxruntime; ort=$(pom_version "$onnx_pom" on
 for a in onnxruntime_gpu onnxruntime; do
   [ "$(pom_version "$bom" "$a")" = "$ort" ] || fail "the BOM's $a version is not $ort, the one eft-onnx depends on"
 done
-say "installed: eft-core, eft-testing, eft-onnx (jar, sources, javadoc) and eft4j-bom; poms resolved; eft-onnx uses $ort_default $ort"
+say "installed: $libraries (jar, sources, javadoc each) and eft4j-bom; poms resolved; eft-onnx uses $ort_default $ort"
 
 # The CPU-only consumer needs onnxruntime, which the build above does not: fetch it into the
 # local repository like any release artifact, so that a later run (after `clean`) finds it there.
