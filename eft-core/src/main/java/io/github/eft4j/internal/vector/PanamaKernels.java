@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API kernels on the preferred float species (16 lanes with AVX-512). Loaded by name only
  * after {@link VectorizationProvider} checked that {@code jdk.incubator.vector} is present; the
  * scalar path never touches this class. Each kernel runs a main loop of {@code 4×VLENGTH} with
- * four accumulators where it reduces (except {@link #sumExp}, see there), a single-vector loop up
- * to {@code loopBound}, and a scalar tail.
+ * four accumulators where it reduces (except {@link #sumExp} and the fused EFT pass, see there), a
+ * single-vector loop up to {@code loopBound}, and a scalar tail.
  *
  * <p>Exponentials use {@link #exp(FloatVector)}, built from IEEE add/mul/fma only, never
  * {@code lanewise(EXP)}: that one is an SVML intrinsic once C2 compiles the kernel and a Java
@@ -162,48 +162,416 @@ public final class PanamaKernels implements VectorKernels {
         return s;
     }
 
+    // ---- the fused EFT pass ------------------------------------------------------------------
+    //
+    // One method per component count up to 4 (the EFT shapes in use: a draft normalizer, 2-4
+    // models), so that every row's running maximum is a local vector: an array of vectors would
+    // be boxed. Per vector: one load, one max, one sub and one fma (mul for the first) per
+    // component, then the mask, store (or argmax update) and the score maximum. More components
+    // take the generic loop, with the maxima in their own passes. Scalar tails go through
+    // ScalarKernels.score, so both flavours give the same bits.
+
     @Override
-    public float combine(float[][] x, float[] c, float[] lse, int count, float[] out, int n) {
-        float bias = 0;
-        for (int i = 0; i < count; i++) {
-            if (c[i] != 0) {
-                bias -= c[i] * lse[i];
-            }
+    public void weightedSum(float[][] x, float[] c, float[] shift, int count, float[] out, int n, float[] maxima) {
+        switch (count) {
+            case 1 -> weightedSum1(x, c, shift, out, n, maxima);
+            case 2 -> weightedSum2(x, c, shift, out, n, maxima);
+            case 3 -> weightedSum3(x, c, shift, out, n, maxima);
+            case 4 -> weightedSum4(x, c, shift, out, n, maxima);
+            default -> weightedSumN(x, c, shift, count, out, n, maxima);
         }
+    }
+
+    @Override
+    public int argmaxWeightedSum(float[][] x, float[] c, float[] shift, int count, int n, float[] maxima) {
+        return switch (count) {
+            case 1 -> argmax1(x, c, shift, n, maxima);
+            case 2 -> argmax2(x, c, shift, n, maxima);
+            case 3 -> argmax3(x, c, shift, n, maxima);
+            case 4 -> argmax4(x, c, shift, n, maxima);
+            default -> argmaxN(x, c, shift, count, n, maxima);
+        };
+    }
+
+    private static void weightedSum1(float[][] x, float[] c, float[] shift, float[] out, int n, float[] maxima) {
+        float[] x0 = x[0];
+        float s0 = shift[0];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector ms = m0;
         int j = 0;
-        FloatVector mv = FloatVector.broadcast(S, NEG_INF);
         for (int bound = S.loopBound(n); j < bound; j += L) {
-            FloatVector acc = FloatVector.broadcast(S, bias);
-            VectorMask<Float> masked = S.maskAll(false);
-            for (int i = 0; i < count; i++) {
-                float ci = c[i];
-                if (ci != 0) {
-                    FloatVector v = FloatVector.fromArray(S, x[i], j);
-                    masked = masked.or(v.compare(VectorOperators.EQ, NEG_INF));
-                    acc = v.fma(FloatVector.broadcast(S, ci), acc);
-                }
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            m0 = m0.max(v0);
+            FloatVector acc = v0.sub(s0).mul(c0).blend(NEG_INF, v0.compare(VectorOperators.EQ, NEG_INF));
+            acc.intoArray(out, j);
+            ms = ms.max(acc);
+        }
+        maxima[0] = m0.reduceLanes(VectorOperators.MAX);
+        maxima[1] = ms.reduceLanes(VectorOperators.MAX);
+        weightedSumTail(x, c, shift, 1, out, j, n, maxima);
+    }
+
+    private static void weightedSum2(float[][] x, float[] c, float[] shift, float[] out, int n, float[] maxima) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float s0 = shift[0];
+        float s1 = shift[1];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector ms = m0;
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            FloatVector v1 = FloatVector.fromArray(S, x1, j);
+            m0 = m0.max(v0);
+            m1 = m1.max(v1);
+            FloatVector acc = v0.sub(s0).mul(c0);
+            acc = v1.sub(s1).fma(c1, acc);
+            acc = acc.blend(NEG_INF, v0.min(v1).compare(VectorOperators.EQ, NEG_INF));
+            acc.intoArray(out, j);
+            ms = ms.max(acc);
+        }
+        maxima[0] = m0.reduceLanes(VectorOperators.MAX);
+        maxima[1] = m1.reduceLanes(VectorOperators.MAX);
+        maxima[2] = ms.reduceLanes(VectorOperators.MAX);
+        weightedSumTail(x, c, shift, 2, out, j, n, maxima);
+    }
+
+    private static void weightedSum3(float[][] x, float[] c, float[] shift, float[] out, int n, float[] maxima) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float[] x2 = x[2];
+        float s0 = shift[0];
+        float s1 = shift[1];
+        float s2 = shift[2];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector c2 = FloatVector.broadcast(S, c[2]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector ms = m0;
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            FloatVector v1 = FloatVector.fromArray(S, x1, j);
+            FloatVector v2 = FloatVector.fromArray(S, x2, j);
+            m0 = m0.max(v0);
+            m1 = m1.max(v1);
+            m2 = m2.max(v2);
+            FloatVector acc = v0.sub(s0).mul(c0);
+            acc = v1.sub(s1).fma(c1, acc);
+            acc = v2.sub(s2).fma(c2, acc);
+            acc = acc.blend(NEG_INF, v0.min(v1).min(v2).compare(VectorOperators.EQ, NEG_INF));
+            acc.intoArray(out, j);
+            ms = ms.max(acc);
+        }
+        maxima[0] = m0.reduceLanes(VectorOperators.MAX);
+        maxima[1] = m1.reduceLanes(VectorOperators.MAX);
+        maxima[2] = m2.reduceLanes(VectorOperators.MAX);
+        maxima[3] = ms.reduceLanes(VectorOperators.MAX);
+        weightedSumTail(x, c, shift, 3, out, j, n, maxima);
+    }
+
+    private static void weightedSum4(float[][] x, float[] c, float[] shift, float[] out, int n, float[] maxima) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float[] x2 = x[2];
+        float[] x3 = x[3];
+        float s0 = shift[0];
+        float s1 = shift[1];
+        float s2 = shift[2];
+        float s3 = shift[3];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector c2 = FloatVector.broadcast(S, c[2]);
+        FloatVector c3 = FloatVector.broadcast(S, c[3]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector m3 = m0;
+        FloatVector ms = m0;
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            FloatVector v1 = FloatVector.fromArray(S, x1, j);
+            FloatVector v2 = FloatVector.fromArray(S, x2, j);
+            FloatVector v3 = FloatVector.fromArray(S, x3, j);
+            m0 = m0.max(v0);
+            m1 = m1.max(v1);
+            m2 = m2.max(v2);
+            m3 = m3.max(v3);
+            FloatVector acc = v0.sub(s0).mul(c0);
+            acc = v1.sub(s1).fma(c1, acc);
+            acc = v2.sub(s2).fma(c2, acc);
+            acc = v3.sub(s3).fma(c3, acc);
+            acc = acc.blend(NEG_INF, v0.min(v1).min(v2.min(v3)).compare(VectorOperators.EQ, NEG_INF));
+            acc.intoArray(out, j);
+            ms = ms.max(acc);
+        }
+        maxima[0] = m0.reduceLanes(VectorOperators.MAX);
+        maxima[1] = m1.reduceLanes(VectorOperators.MAX);
+        maxima[2] = m2.reduceLanes(VectorOperators.MAX);
+        maxima[3] = m3.reduceLanes(VectorOperators.MAX);
+        maxima[4] = ms.reduceLanes(VectorOperators.MAX);
+        weightedSumTail(x, c, shift, 4, out, j, n, maxima);
+    }
+
+    private void weightedSumN(float[][] x, float[] c, float[] shift, int count, float[] out, int n, float[] maxima) {
+        for (int i = 0; i < count; i++) {
+            maxima[i] = max(x[i], 0, n);
+        }
+        FloatVector ms = FloatVector.broadcast(S, NEG_INF);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x[0], j);
+            VectorMask<Float> masked = v.compare(VectorOperators.EQ, NEG_INF);
+            FloatVector acc = v.sub(shift[0]).mul(c[0]);
+            for (int i = 1; i < count; i++) {
+                v = FloatVector.fromArray(S, x[i], j);
+                masked = masked.or(v.compare(VectorOperators.EQ, NEG_INF));
+                acc = v.sub(shift[i]).fma(FloatVector.broadcast(S, c[i]), acc);
             }
             acc = acc.blend(NEG_INF, masked);
             acc.intoArray(out, j);
-            mv = mv.max(acc);
+            ms = ms.max(acc);
         }
-        float m = mv.reduceLanes(VectorOperators.MAX);
-        for (; j < n; j++) {
-            float acc = bias;
-            boolean masked = false;
+        maxima[count] = ms.reduceLanes(VectorOperators.MAX);
+        weightedSumTail(x, c, shift, count, out, j, n, maxima);
+    }
+
+    /** The scalar tail {@code [from, n)} of a weighted sum, folded into {@code maxima}. */
+    private static void weightedSumTail(float[][] x, float[] c, float[] shift, int count, float[] out, int from, int n,
+            float[] maxima) {
+        for (int j = from; j < n; j++) {
             for (int i = 0; i < count; i++) {
-                float ci = c[i];
-                if (ci != 0) {
-                    float v = x[i][j];
-                    masked |= v == NEG_INF;
-                    acc = Math.fma(ci, v, acc);
-                }
+                maxima[i] = Math.max(maxima[i], x[i][j]);
             }
-            acc = masked ? NEG_INF : acc;
-            out[j] = acc;
-            m = Math.max(m, acc);
+            float s = ScalarKernels.score(x, c, shift, count, j);
+            out[j] = s;
+            maxima[count] = Math.max(maxima[count], s);
         }
-        return m;
+    }
+
+    // Argmax: per lane the best score so far and its index (as a float: exact below 2^24), a
+    // strict > so that each lane keeps its first maximum; then the lowest index among the lanes
+    // holding the overall maximum, then the scalar tail (higher indices, strict > again). The
+    // index vector is built in each method: a static vector constant entering the loop would
+    // be boxed on every iteration (C2 cannot scalar-replace a phi that merges an existing object).
+
+    private static int argmax1(float[][] x, float[] c, float[] shift, int n, float[] maxima) {
+        float[] x0 = x[0];
+        float s0 = shift[0];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector ms = m0;
+        FloatVector best = m0;
+        FloatVector bestIndex = FloatVector.zero(S);
+        FloatVector index = FloatVector.zero(S).addIndex(1);    // token ids of the lanes, as floats
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            m0 = m0.max(v0);
+            FloatVector acc = v0.sub(s0).mul(c0).blend(NEG_INF, v0.compare(VectorOperators.EQ, NEG_INF));
+            ms = ms.max(acc);
+            VectorMask<Float> better = acc.compare(VectorOperators.GT, best);
+            best = best.blend(acc, better);
+            bestIndex = bestIndex.blend(index, better);
+            index = index.add((float) L);
+        }
+        maxima[0] = m0.reduceLanes(VectorOperators.MAX);
+        maxima[1] = ms.reduceLanes(VectorOperators.MAX);
+        float top = best.reduceLanes(VectorOperators.MAX);
+        int arg = top == NEG_INF ? 0        // the lowest index among the lanes holding top
+                : (int) bestIndex.blend(Float.MAX_VALUE, best.compare(VectorOperators.NE, top)).reduceLanes(VectorOperators.MIN);
+        return argmaxTail(x, c, shift, 1, j, n, maxima, top, arg);
+    }
+
+    private static int argmax2(float[][] x, float[] c, float[] shift, int n, float[] maxima) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float s0 = shift[0];
+        float s1 = shift[1];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector ms = m0;
+        FloatVector best = m0;
+        FloatVector bestIndex = FloatVector.zero(S);
+        FloatVector index = FloatVector.zero(S).addIndex(1);    // token ids of the lanes, as floats
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            FloatVector v1 = FloatVector.fromArray(S, x1, j);
+            m0 = m0.max(v0);
+            m1 = m1.max(v1);
+            FloatVector acc = v0.sub(s0).mul(c0);
+            acc = v1.sub(s1).fma(c1, acc);
+            acc = acc.blend(NEG_INF, v0.min(v1).compare(VectorOperators.EQ, NEG_INF));
+            ms = ms.max(acc);
+            VectorMask<Float> better = acc.compare(VectorOperators.GT, best);
+            best = best.blend(acc, better);
+            bestIndex = bestIndex.blend(index, better);
+            index = index.add((float) L);
+        }
+        maxima[0] = m0.reduceLanes(VectorOperators.MAX);
+        maxima[1] = m1.reduceLanes(VectorOperators.MAX);
+        maxima[2] = ms.reduceLanes(VectorOperators.MAX);
+        float top = best.reduceLanes(VectorOperators.MAX);
+        int arg = top == NEG_INF ? 0        // the lowest index among the lanes holding top
+                : (int) bestIndex.blend(Float.MAX_VALUE, best.compare(VectorOperators.NE, top)).reduceLanes(VectorOperators.MIN);
+        return argmaxTail(x, c, shift, 2, j, n, maxima, top, arg);
+    }
+
+    private static int argmax3(float[][] x, float[] c, float[] shift, int n, float[] maxima) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float[] x2 = x[2];
+        float s0 = shift[0];
+        float s1 = shift[1];
+        float s2 = shift[2];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector c2 = FloatVector.broadcast(S, c[2]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector ms = m0;
+        FloatVector best = m0;
+        FloatVector bestIndex = FloatVector.zero(S);
+        FloatVector index = FloatVector.zero(S).addIndex(1);    // token ids of the lanes, as floats
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            FloatVector v1 = FloatVector.fromArray(S, x1, j);
+            FloatVector v2 = FloatVector.fromArray(S, x2, j);
+            m0 = m0.max(v0);
+            m1 = m1.max(v1);
+            m2 = m2.max(v2);
+            FloatVector acc = v0.sub(s0).mul(c0);
+            acc = v1.sub(s1).fma(c1, acc);
+            acc = v2.sub(s2).fma(c2, acc);
+            acc = acc.blend(NEG_INF, v0.min(v1).min(v2).compare(VectorOperators.EQ, NEG_INF));
+            ms = ms.max(acc);
+            VectorMask<Float> better = acc.compare(VectorOperators.GT, best);
+            best = best.blend(acc, better);
+            bestIndex = bestIndex.blend(index, better);
+            index = index.add((float) L);
+        }
+        maxima[0] = m0.reduceLanes(VectorOperators.MAX);
+        maxima[1] = m1.reduceLanes(VectorOperators.MAX);
+        maxima[2] = m2.reduceLanes(VectorOperators.MAX);
+        maxima[3] = ms.reduceLanes(VectorOperators.MAX);
+        float top = best.reduceLanes(VectorOperators.MAX);
+        int arg = top == NEG_INF ? 0        // the lowest index among the lanes holding top
+                : (int) bestIndex.blend(Float.MAX_VALUE, best.compare(VectorOperators.NE, top)).reduceLanes(VectorOperators.MIN);
+        return argmaxTail(x, c, shift, 3, j, n, maxima, top, arg);
+    }
+
+    private static int argmax4(float[][] x, float[] c, float[] shift, int n, float[] maxima) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float[] x2 = x[2];
+        float[] x3 = x[3];
+        float s0 = shift[0];
+        float s1 = shift[1];
+        float s2 = shift[2];
+        float s3 = shift[3];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector c2 = FloatVector.broadcast(S, c[2]);
+        FloatVector c3 = FloatVector.broadcast(S, c[3]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector m3 = m0;
+        FloatVector ms = m0;
+        FloatVector best = m0;
+        FloatVector bestIndex = FloatVector.zero(S);
+        FloatVector index = FloatVector.zero(S).addIndex(1);    // token ids of the lanes, as floats
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            FloatVector v1 = FloatVector.fromArray(S, x1, j);
+            FloatVector v2 = FloatVector.fromArray(S, x2, j);
+            FloatVector v3 = FloatVector.fromArray(S, x3, j);
+            m0 = m0.max(v0);
+            m1 = m1.max(v1);
+            m2 = m2.max(v2);
+            m3 = m3.max(v3);
+            FloatVector acc = v0.sub(s0).mul(c0);
+            acc = v1.sub(s1).fma(c1, acc);
+            acc = v2.sub(s2).fma(c2, acc);
+            acc = v3.sub(s3).fma(c3, acc);
+            acc = acc.blend(NEG_INF, v0.min(v1).min(v2.min(v3)).compare(VectorOperators.EQ, NEG_INF));
+            ms = ms.max(acc);
+            VectorMask<Float> better = acc.compare(VectorOperators.GT, best);
+            best = best.blend(acc, better);
+            bestIndex = bestIndex.blend(index, better);
+            index = index.add((float) L);
+        }
+        maxima[0] = m0.reduceLanes(VectorOperators.MAX);
+        maxima[1] = m1.reduceLanes(VectorOperators.MAX);
+        maxima[2] = m2.reduceLanes(VectorOperators.MAX);
+        maxima[3] = m3.reduceLanes(VectorOperators.MAX);
+        maxima[4] = ms.reduceLanes(VectorOperators.MAX);
+        float top = best.reduceLanes(VectorOperators.MAX);
+        int arg = top == NEG_INF ? 0        // the lowest index among the lanes holding top
+                : (int) bestIndex.blend(Float.MAX_VALUE, best.compare(VectorOperators.NE, top)).reduceLanes(VectorOperators.MIN);
+        return argmaxTail(x, c, shift, 4, j, n, maxima, top, arg);
+    }
+
+    private int argmaxN(float[][] x, float[] c, float[] shift, int count, int n, float[] maxima) {
+        for (int i = 0; i < count; i++) {
+            maxima[i] = max(x[i], 0, n);
+        }
+        FloatVector ms = FloatVector.broadcast(S, NEG_INF);
+        FloatVector best = ms;
+        FloatVector bestIndex = FloatVector.zero(S);
+        FloatVector index = FloatVector.zero(S).addIndex(1);    // token ids of the lanes, as floats
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x[0], j);
+            VectorMask<Float> masked = v.compare(VectorOperators.EQ, NEG_INF);
+            FloatVector acc = v.sub(shift[0]).mul(c[0]);
+            for (int i = 1; i < count; i++) {
+                v = FloatVector.fromArray(S, x[i], j);
+                masked = masked.or(v.compare(VectorOperators.EQ, NEG_INF));
+                acc = v.sub(shift[i]).fma(FloatVector.broadcast(S, c[i]), acc);
+            }
+            acc = acc.blend(NEG_INF, masked);
+            ms = ms.max(acc);
+            VectorMask<Float> better = acc.compare(VectorOperators.GT, best);
+            best = best.blend(acc, better);
+            bestIndex = bestIndex.blend(index, better);
+            index = index.add((float) L);
+        }
+        maxima[count] = ms.reduceLanes(VectorOperators.MAX);
+        float top = best.reduceLanes(VectorOperators.MAX);
+        int arg = top == NEG_INF ? 0        // the lowest index among the lanes holding top
+                : (int) bestIndex.blend(Float.MAX_VALUE, best.compare(VectorOperators.NE, top)).reduceLanes(VectorOperators.MIN);
+        return argmaxTail(x, c, shift, count, j, n, maxima, top, arg);
+    }
+
+    /** The scalar tail {@code [from, n)} of an argmax (higher indices, strict >), folded into {@code maxima}. */
+    private static int argmaxTail(float[][] x, float[] c, float[] shift, int count, int from, int n, float[] maxima,
+            float top, int arg) {
+        for (int j = from; j < n; j++) {
+            for (int i = 0; i < count; i++) {
+                maxima[i] = Math.max(maxima[i], x[i][j]);
+            }
+            float s = ScalarKernels.score(x, c, shift, count, j);
+            maxima[count] = Math.max(maxima[count], s);
+            if (s > top) {
+                top = s;
+                arg = j;
+            }
+        }
+        return arg;
     }
 
     @Override

@@ -39,30 +39,56 @@ public final class ScalarKernels implements VectorKernels {
     }
 
     @Override
-    public float combine(float[][] x, float[] c, float[] lse, int count, float[] out, int n) {
-        float bias = 0;
+    public void weightedSum(float[][] x, float[] c, float[] shift, int count, float[] out, int n, float[] maxima) {
+        // The maxima in their own passes: simple, and the rows are usually still in cache.
         for (int i = 0; i < count; i++) {
-            if (c[i] != 0) {
-                bias -= c[i] * lse[i];
-            }
+            maxima[i] = max(x[i], 0, n);
         }
         float m = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            float acc = bias;
-            boolean masked = false;
-            for (int i = 0; i < count; i++) {
-                float ci = c[i];
-                if (ci != 0) {
-                    float v = x[i][j];
-                    masked |= v == Float.NEGATIVE_INFINITY;
-                    acc += ci * v;
-                }
-            }
-            acc = masked ? Float.NEGATIVE_INFINITY : acc;
-            out[j] = acc;
-            m = Math.max(m, acc);
+            float s = score(x, c, shift, count, j);
+            out[j] = s;
+            m = Math.max(m, s);
         }
-        return m;
+        maxima[count] = m;
+    }
+
+    @Override
+    public int argmaxWeightedSum(float[][] x, float[] c, float[] shift, int count, int n, float[] maxima) {
+        for (int i = 0; i < count; i++) {
+            maxima[i] = max(x[i], 0, n);
+        }
+        float m = Float.NEGATIVE_INFINITY;
+        float best = Float.NEGATIVE_INFINITY;
+        int arg = 0;
+        for (int j = 0; j < n; j++) {
+            float s = score(x, c, shift, count, j);
+            m = Math.max(m, s);            // NaN propagates here, for the caller's check
+            if (s > best) {                // strict: the lowest index wins a tie
+                best = s;
+                arg = j;
+            }
+        }
+        maxima[count] = m;
+        return arg;
+    }
+
+    /**
+     * The score of token {@code j}, rounded exactly as {@link VectorKernels#weightedSum}
+     * specifies (the Panama kernels' scalar tails call this too, so both flavours agree to the
+     * bit): {@code (x0 − s0)·c0}, then one {@code fma} per further component, {@code -inf} if
+     * any component masks the token.
+     */
+    static float score(float[][] x, float[] c, float[] shift, int count, int j) {
+        float v = x[0][j];
+        boolean masked = v == Float.NEGATIVE_INFINITY;
+        float acc = (v - shift[0]) * c[0];
+        for (int i = 1; i < count; i++) {
+            v = x[i][j];
+            masked |= v == Float.NEGATIVE_INFINITY;
+            acc = Math.fma(v - shift[i], c[i], acc);
+        }
+        return masked ? Float.NEGATIVE_INFINITY : acc;
     }
 
     @Override

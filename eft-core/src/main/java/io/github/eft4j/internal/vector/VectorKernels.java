@@ -6,11 +6,12 @@ package io.github.eft4j.internal.vector;
  * {@code [0, n)} of its arrays and allocates nothing.
  *
  * <p><b>Masking rule.</b> {@code -inf} marks a masked token. Kernels never turn a masked entry
- * into NaN: {@link #combine} masks a token in the result when it is {@code -inf} in ANY component
- * whose coefficient is nonzero (so {@code c·(-inf)} with {@code c < 0}, which IEEE would make
- * {@code +inf}, and {@code -inf + inf}, which would be NaN, never occur); components with
- * coefficient exactly 0 are skipped and cannot mask. NaN inputs are not defined here: callers
- * detect them with {@link #max} (NaN propagates, as in {@link Math#max}) before anything else.
+ * into NaN: {@link #weightedSum} masks a token in the result when it is {@code -inf} in ANY
+ * component it is given (so {@code c·(-inf)} with {@code c < 0}, which IEEE would make
+ * {@code +inf}, and {@code -inf + inf}, which would be NaN, never reach the result); callers
+ * leave components with coefficient exactly 0 out, so those cannot mask. Scores computed from
+ * NaN or {@code +inf} inputs are unspecified: callers detect such rows with {@link #max} or the
+ * maxima that {@link #weightedSum} reports (NaN propagates, as in {@link Math#max}).
  */
 public interface VectorKernels {
 
@@ -69,18 +70,51 @@ public interface VectorKernels {
     }
 
     /**
-     * The fused EFT step: {@code out[j] = Σ_i c[i]·(x[i][j] − lse[i])} over the components with
-     * {@code c[i] != 0}, with the masking rule of this interface.
+     * The fused EFT pass: {@code out[j] = Σ_i c[i]·(x[i][j] − shift[i])} over {@code count}
+     * components, with the masking rule of this interface, reading every row once. Each
+     * component's maximum comes out of the same pass (the caller's NaN / {@code +inf} / all-masked
+     * checks and its choice of shifts need them).
      *
-     * @param x the component rows, {@code x[i]} at least {@code n} long, no NaN and no {@code +inf}
-     * @param c the coefficients, finite
-     * @param lse each component's log-sum-exp, finite where {@code c[i] != 0}
-     * @param count how many components to read
-     * @param out receives the unnormalized combined scores
-     * @param n the number of entries
-     * @return the maximum of {@code out}; {@code -inf} if every token is masked
+     * <p>The shifts are constants of the row: any finite values give the same distribution after
+     * normalization. They exist for precision: {@code x[i][j] − shift[i]} is exact when the two
+     * are within a factor 2, so with a shift near the row maximum the weighted terms are as small
+     * as log-probabilities even for logits of magnitude 1e4, where {@code Σ c_i·x_i} alone would
+     * lose most of its bits to cancellation.
+     *
+     * <p>Every term is rounded as {@code acc = fma(x[i][j] − shift[i], c[i], acc)}, components in
+     * order, starting from {@code (x[0][j] − shift[0])·c[0]}; {@link #argmaxWeightedSum} computes
+     * bit-identical scores.
+     *
+     * @param x the component rows, {@code x[i]} at least {@code n} long; only components with a
+     *     nonzero coefficient belong here (a row passed here masks its {@code -inf} tokens)
+     * @param c the coefficients, finite and nonzero
+     * @param shift the value subtracted from each row, finite
+     * @param count how many components to read, at least 1
+     * @param out receives the unnormalized combined scores; not one of the rows
+     * @param n the number of entries, at least 1 and below {@code 2^24}
+     * @param maxima at least {@code count + 1} long: receives in {@code maxima[i]} the maximum of
+     *     {@code x[i][0, n)} (NaN if the row holds NaN, as {@link #max}) and in
+     *     {@code maxima[count]} the maximum of {@code out} (NaN if a score is NaN; {@code -inf}
+     *     if every token is masked)
      */
-    float combine(float[][] x, float[] c, float[] lse, int count, float[] out, int n);
+    void weightedSum(float[][] x, float[] c, float[] shift, int count, float[] out, int n, float[] maxima);
+
+    /**
+     * The argmax of the scores of {@link #weightedSum} without storing them: greedy decoding needs
+     * neither the normalizer nor the row. The scores are bit-identical to
+     * {@link #weightedSum}'s, so this is {@code argmax(out)} of that call.
+     *
+     * @param x the component rows, as for {@link #weightedSum}
+     * @param c the coefficients, finite and nonzero
+     * @param shift the value subtracted from each row, finite
+     * @param count how many components to read, at least 1
+     * @param n the number of entries, at least 1 and below {@code 2^24}
+     * @param maxima as for {@link #weightedSum}
+     * @return the index of the largest score, the lowest on ties; NaN scores are never chosen
+     *     (callers reject a NaN {@code maxima[count]}); unspecified when every score is
+     *     {@code -inf} (callers reject that row)
+     */
+    int argmaxWeightedSum(float[][] x, float[] c, float[] shift, int count, int n, float[] maxima);
 
     /**
      * Adds a constant in place: {@code x[j] += delta}; {@code -inf} entries stay {@code -inf}.
