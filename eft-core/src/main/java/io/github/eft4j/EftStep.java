@@ -28,6 +28,28 @@ final class EftStep {
 
     /** Combines {@code rows} (one per component) with the coefficients of {@code step}. */
     void combine(float[][] rows, int step) {
+        setCoefficients(step);
+        try {
+            combiner.combine(rows, coefficients, combined);
+        } catch (RuntimeException e) {
+            throw diagnose(e, rows, step);
+        }
+    }
+
+    /**
+     * The greedy token of {@code rows} at {@code step} without the combined row
+     * ({@link EFTCombiner#argmax}); {@link #combined} is not written, so no trace may follow.
+     */
+    int argmax(float[][] rows, int step) {
+        setCoefficients(step);
+        try {
+            return combiner.argmax(rows, coefficients);
+        } catch (RuntimeException e) {
+            throw diagnose(e, rows, step);
+        }
+    }
+
+    private void setCoefficients(int step) {
         System.arraycopy(defaults, 0, coefficients, 0, defaults.length);
         if (schedule != null) {
             schedule.coefficients(step, coefficients);
@@ -37,11 +59,6 @@ final class EftStep {
                             + names[i] + "' at step " + step + ", expected a finite value");
                 }
             }
-        }
-        try {
-            combiner.combine(rows, coefficients, combined);
-        } catch (RuntimeException e) {
-            throw diagnose(e, rows, step);
         }
     }
 

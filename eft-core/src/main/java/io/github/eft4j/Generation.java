@@ -48,6 +48,7 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
     private final long seed;
     private final RandomGenerator rng;
     private final boolean greedy;
+    private final boolean argmaxOnly;        // greedy, no penalty, no trace: see plainStep
     private final SamplingPipeline pipeline;
     private final EftStep step;
     private final SequenceOutput out;
@@ -85,6 +86,7 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
         this.rng = new SplittableRandom(seed);
         SamplingConfig sampling = config.sampling();
         this.greedy = sampling.greedy();
+        this.argmaxOnly = greedy && sampling.repetitionPenalty() == 1f && !config.trace();
         this.pipeline = new SamplingPipeline(sampling, vocabSize);
         this.step = new EftStep(spec, sources, vocabSize, config.schedule());
         this.speculative = config.speculative();
@@ -245,6 +247,12 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
         blockDrafts = 0;
         advanceAll(-1);
         int pos = blockBase;
+        if (argmaxOnly) {
+            // Nothing reads the distribution: the greedy token is the argmax of the unnormalized
+            // scores (EFTCombiner.argmax), one pass over the rows.
+            emit(step.argmax(byPosition[0], pos), TokenOrigin.SAMPLED, -1);
+            return;
+        }
         step.combine(byPosition[0], pos);
         System.arraycopy(step.combined, 0, work, 0, vocabSize);
         pipeline.process(work, out.tokens(), pos);
