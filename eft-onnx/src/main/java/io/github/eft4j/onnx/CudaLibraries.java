@@ -1,8 +1,10 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.model.EFTException;
+
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
 
 /**
  * CUDA-only: makes the official package extract {@code libonnxruntime_providers_cuda.so} next to
@@ -18,7 +20,7 @@ final class CudaLibraries {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.addCUDA(deviceId);
         } catch (OrtException e) {
-            throw new EftException("CUDA execution provider: " + e.getMessage(), e);
+            throw new EFTException("CUDA execution provider: " + e.getMessage(), e);
         }
     }
 }

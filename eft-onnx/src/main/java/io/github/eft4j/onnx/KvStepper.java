@@ -1,6 +1,8 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
+
+import io.github.eft4j.model.EFTException;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.OrtIoBinding;
 import io.github.eft4j.onnx.internal.OrtRunOptions;
@@ -257,7 +259,7 @@ final class KvStepper implements AutoCloseable {
             for (long v : outs) {
                 OrtValues.release(v);
             }
-            throw new EftException("logits output has " + got + " elements, expected " + want + " (batch " + batch
+            throw new EFTException("logits output has " + got + " elements, expected " + want + " (batch " + batch
                     + " x rows " + rows + " x vocab " + vocab + "); does config.json's vocab_size match the graph?");
         }
     }

@@ -1,6 +1,8 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
+
+import io.github.eft4j.model.EFTException;
 import io.github.eft4j.internal.json.Json;
 import io.github.eft4j.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -79,7 +81,7 @@ public final class ModelFolder implements AutoCloseable {
      * @return the loaded folder; close it
      * @throws IllegalArgumentException if the folder or a required file is missing, or the
      *     tokenizer does not fit the model
-     * @throws EftException if a file cannot be parsed or ONNX Runtime cannot load the model
+     * @throws EFTException if a file cannot be parsed or ONNX Runtime cannot load the model
      */
     public static ModelFolder load(Path dir) {
         return load(dir, model -> OnnxOptions.builder(model).build());
@@ -93,7 +95,7 @@ public final class ModelFolder implements AutoCloseable {
      * @return the loaded folder; close it
      * @throws IllegalArgumentException if the folder or a required file is missing, or the
      *     tokenizer does not fit the model
-     * @throws EftException if a file cannot be parsed or ONNX Runtime cannot load the model
+     * @throws EFTException if a file cannot be parsed or ONNX Runtime cannot load the model
      */
     public static ModelFolder load(Path dir, Function<Path, OnnxOptions> options) {
         if (dir == null || !Files.isDirectory(dir)) {
@@ -114,7 +116,7 @@ public final class ModelFolder implements AutoCloseable {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("no tokenizer.json in " + dir, e);
         } catch (IOException e) {
-            throw new EftException("cannot read " + tokFile + ": " + e.getMessage(), e);
+            throw new EFTException("cannot read " + tokFile + ": " + e.getMessage(), e);
         }
         Map<String, Object> gen = readObject(dir.resolve("generation_config.json"), false);
         GenerationDefaults defaults = defaults(gen, config, tokenizer);
@@ -230,11 +232,11 @@ public final class ModelFolder implements AutoCloseable {
         try {
             Object v = Json.parse(Files.readString(file));
             if (!(v instanceof Map<?, ?> m)) {
-                throw new EftException(file + ": expected a JSON object");
+                throw new EFTException(file + ": expected a JSON object");
             }
             return (Map<String, Object>) m;
         } catch (IOException | IllegalArgumentException e) {
-            throw new EftException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new EFTException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 

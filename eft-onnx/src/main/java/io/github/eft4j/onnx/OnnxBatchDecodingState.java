@@ -1,6 +1,8 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.BatchDecodingState;
+import io.github.eft4j.model.BatchDecodingState;
+
+import io.github.eft4j.model.BatchDecodingState;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

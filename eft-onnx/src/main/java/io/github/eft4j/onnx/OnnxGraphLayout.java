@@ -1,6 +1,8 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
+
+import io.github.eft4j.model.EFTException;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.TensorInfo;
 import java.util.ArrayList;
@@ -78,7 +80,7 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
      * @param outputs the session outputs
      * @param config the optional {@code config.json} fields (vocabulary size if logits are dynamic)
      * @return the layout
-     * @throws EftException naming what was found and what was expected, if the graph does not fit
+     * @throws EFTException naming what was found and what was expected, if the graph does not fit
      */
     public static OnnxGraphLayout discover(List<TensorInfo> inputs, List<TensorInfo> outputs, OnnxModelConfig config) {
         String found = "found inputs " + inputs + " and outputs " + outputs;
@@ -96,7 +98,7 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
                 case "position_ids" -> pos = t;
                 case "use_cache_branch" -> branch = t;
                 case "num_logits_to_keep" -> keep = t;
-                default -> throw new EftException("unsupported graph input '" + t.name() + "': " + EXPECTED + "; " + found);
+                default -> throw new EFTException("unsupported graph input '" + t.name() + "': " + EXPECTED + "; " + found);
             }
         }
         TensorInfo logits = null;
@@ -110,7 +112,7 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
             }
         }
         if (ids == null || mask == null || logits == null) {
-            throw new EftException("graph lacks " + (ids == null ? "input input_ids" : mask == null
+            throw new EFTException("graph lacks " + (ids == null ? "input input_ids" : mask == null
                     ? "input attention_mask" : "output logits") + ": " + EXPECTED + "; " + found);
         }
         requireType(ids, OrtApi.INT64, found);
@@ -125,7 +127,7 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
             requireType(keep, OrtApi.INT64, found);
         }
         if (past.isEmpty()) {
-            throw new EftException("graph has no past_key_values.{i}.key|value inputs (a decoder without KV cache "
+            throw new EFTException("graph has no past_key_values.{i}.key|value inputs (a decoder without KV cache "
                     + "is not supported): " + EXPECTED + "; " + found);
         }
         int layers = past.size();
@@ -136,11 +138,11 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
             for (int j = 0; j < 2; j++) {
                 String kind = j == 0 ? "key" : "value";
                 if (p == null || p[j] == null) {
-                    throw new EftException("past/present do not pair up: past_key_values." + i + "." + kind
+                    throw new EFTException("past/present do not pair up: past_key_values." + i + "." + kind
                             + " is missing (past layers found: " + past.keySet() + "); " + found);
                 }
                 if (q == null || q[j] == null) {
-                    throw new EftException("past/present do not pair up: past_key_values." + i + "." + kind
+                    throw new EFTException("past/present do not pair up: past_key_values." + i + "." + kind
                             + " has no output present." + i + "." + kind + " (present layers found: "
                             + present.keySet() + "); " + found);
                 }
@@ -149,7 +151,7 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
             }
         }
         if (present.size() != layers) {
-            throw new EftException("past/present do not pair up: " + layers + " past layers " + past.keySet()
+            throw new EFTException("past/present do not pair up: " + layers + " past layers " + past.keySet()
                     + " but present layers " + present.keySet() + "; " + found);
         }
         int kvType = kv.get(0).elementType();
@@ -157,31 +159,31 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
         for (TensorInfo t : kv) {
             requireFloat(t, found);
             if (t.elementType() != kvType) {
-                throw new EftException("KV element types differ: " + t + " is " + TensorInfo.typeName(t.elementType())
+                throw new EFTException("KV element types differ: " + t + " is " + TensorInfo.typeName(t.elementType())
                         + ", expected " + TensorInfo.typeName(kvType) + " like " + kv.get(0));
             }
             if (t.rank() != 4) {
-                throw new EftException("KV tensor " + t + " has rank " + t.rank() + ", expected 4 [batch, kv_heads, seq, head_dim]");
+                throw new EFTException("KV tensor " + t + " has rank " + t.rank() + ", expected 4 [batch, kv_heads, seq, head_dim]");
             }
             kvHeads = agree(kvHeads, t.dim(1), "kv_heads", t);
             headDim = agree(headDim, t.dim(3), "head_dim", t);
         }
         if (kvHeads <= 0 || headDim <= 0) {
-            throw new EftException("KV tensors need fixed kv_heads and head_dim (dims 1 and 3), found " + kv.get(0));
+            throw new EFTException("KV tensors need fixed kv_heads and head_dim (dims 1 and 3), found " + kv.get(0));
         }
         requireFloat(logits, found);
         if (logits.rank() != 3) {
-            throw new EftException("logits " + logits + " has rank " + logits.rank() + ", expected 3 [batch, seq, vocab]");
+            throw new EFTException("logits " + logits + " has rank " + logits.rank() + ", expected 3 [batch, seq, vocab]");
         }
         int vocab = (int) logits.dim(2);
         if (vocab <= 0) {
             if (config.vocabSize().isEmpty()) {
-                throw new EftException("logits " + logits + " has a dynamic vocabulary dimension and there is no "
+                throw new EFTException("logits " + logits + " has a dynamic vocabulary dimension and there is no "
                         + "config.json with vocab_size beside the model");
             }
             vocab = config.vocabSize().getAsInt();
         } else if (config.vocabSize().isPresent() && config.vocabSize().getAsInt() != vocab) {
-            throw new EftException("vocab sizes differ: logits " + vocab + " != config.json vocab_size "
+            throw new EFTException("vocab sizes differ: logits " + vocab + " != config.json vocab_size "
                     + config.vocabSize().getAsInt());
         }
         return new OnnxGraphLayout(pos != null, branch != null, keep != null, layers, (int) kvHeads, (int) headDim,
@@ -190,14 +192,14 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
 
     private static long agree(long seen, long dim, String what, TensorInfo t) {
         if (seen != -1 && dim != seen) {
-            throw new EftException(what + " differs between KV tensors: " + t + " has " + dim + ", expected " + seen);
+            throw new EFTException(what + " differs between KV tensors: " + t + " has " + dim + ", expected " + seen);
         }
         return dim;
     }
 
     private static void requireType(TensorInfo t, int type, String found) {
         if (t.elementType() != type) {
-            throw new EftException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(t.elementType())
+            throw new EFTException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(t.elementType())
                     + ", expected " + TensorInfo.typeName(type) + "; " + found);
         }
     }
@@ -205,7 +207,7 @@ public record OnnxGraphLayout(boolean hasPositionIds, boolean hasUseCacheBranch,
     private static void requireFloat(TensorInfo t, String found) {
         int e = t.elementType();
         if (e != OrtApi.FLOAT && e != OrtApi.FLOAT16 && e != OrtApi.BFLOAT16) {
-            throw new EftException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(e)
+            throw new EFTException("unsupported element type of " + t.name() + ": " + TensorInfo.typeName(e)
                     + ", expected float32, float16 or bfloat16; " + found);
         }
     }

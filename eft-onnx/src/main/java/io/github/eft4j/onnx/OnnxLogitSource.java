@@ -1,8 +1,12 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.BatchDecodingState;
-import io.github.eft4j.EftException;
-import io.github.eft4j.LogitSource;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.EFTException;
+import io.github.eft4j.model.LogitSource;
+
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.EFTException;
+import io.github.eft4j.model.LogitSource;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.OrtEnv;
 import io.github.eft4j.onnx.internal.OrtMemoryInfo;
@@ -80,7 +84,7 @@ public final class OnnxLogitSource implements LogitSource {
             } catch (RuntimeException e) {
                 if (options.strict()) {
                     arena.close();
-                    throw new EftException("CUDA was requested strictly (device " + options.deviceId()
+                    throw new EFTException("CUDA was requested strictly (device " + options.deviceId()
                             + ") but cannot be used: " + e.getMessage(), e);
                 }
                 LOG.log(System.Logger.Level.WARNING, "CUDA execution provider unavailable for {0}, running on CPU: {1}",
@@ -148,7 +152,7 @@ public final class OnnxLogitSource implements LogitSource {
      * @param model the {@code .onnx} file
      * @return the source
      * @throws IllegalArgumentException if the file does not exist
-     * @throws EftException if ORT cannot load it or the graph layout is not supported
+     * @throws EFTException if ORT cannot load it or the graph layout is not supported
      */
     public static OnnxLogitSource open(Path model) {
         return open(OnnxOptions.builder(model).build());
@@ -160,7 +164,7 @@ public final class OnnxLogitSource implements LogitSource {
      * @param options what to open and how
      * @return the source
      * @throws IllegalArgumentException if the model file does not exist
-     * @throws EftException if ORT cannot load it, the graph layout is not supported, or CUDA was
+     * @throws EFTException if ORT cannot load it, the graph layout is not supported, or CUDA was
      *     requested strictly and cannot be used ({@link OrtStatusException} carries ORT's code)
      */
     public static OnnxLogitSource open(OnnxOptions options) {
@@ -360,7 +364,7 @@ public final class OnnxLogitSource implements LogitSource {
             error = placementError;
         }
         if (error != null && options.strict()) {
-            throw new EftException(error + " (strict)");
+            throw new EFTException(error + " (strict)");
         }
     }
 

@@ -1,6 +1,8 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
+
+import io.github.eft4j.model.EFTException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +45,7 @@ public record OnnxModelConfig(OptionalInt bosTokenId, OptionalInt eosTokenId, Op
      *
      * @param dir the model directory
      * @return the config, or {@link #EMPTY} if there is no {@code config.json}
-     * @throws EftException if the file exists but cannot be read
+     * @throws EFTException if the file exists but cannot be read
      */
     public static OnnxModelConfig readBeside(Path dir) {
         Path f = dir.resolve("config.json");
@@ -53,7 +55,7 @@ public record OnnxModelConfig(OptionalInt bosTokenId, OptionalInt eosTokenId, Op
         try {
             return parse(Files.readString(f));
         } catch (IOException | IllegalArgumentException e) {
-            throw new EftException("cannot read " + f + ": " + e.getMessage(), e);
+            throw new EFTException("cannot read " + f + ": " + e.getMessage(), e);
         }
     }
 

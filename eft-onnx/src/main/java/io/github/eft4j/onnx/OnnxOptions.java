@@ -1,5 +1,6 @@
 package io.github.eft4j.onnx;
 
+
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -17,7 +18,7 @@ import java.util.Objects;
  *
  * <p><b>Provider.</b> With {@link ExecutionProvider#CUDA} the KV cache stays in device memory and
  * logits are copied to host memory. If CUDA cannot be used, a {@link #strict() strict} source fails
- * with an {@link io.github.eft4j.EftException}; otherwise it logs one warning and runs on CPU.
+ * with an {@link io.github.eft4j.model.EFTException}; otherwise it logs one warning and runs on CPU.
  *
  * <pre>{@code
  * OnnxOptions o = OnnxOptions.builder(Path.of("model.onnx")).threads(1).build();

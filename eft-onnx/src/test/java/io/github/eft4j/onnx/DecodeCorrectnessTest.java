@@ -1,12 +1,14 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.model.DecodingState;
+
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.prefix;
 import static io.github.eft4j.onnx.TestGraphs.row;
 import static io.github.eft4j.onnx.TestGraphs.toDouble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

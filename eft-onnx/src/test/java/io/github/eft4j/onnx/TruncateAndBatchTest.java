@@ -1,5 +1,8 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
+
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.prefix;
 import static io.github.eft4j.onnx.TestGraphs.row;
@@ -7,8 +10,8 @@ import static io.github.eft4j.onnx.TestGraphs.toDouble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.github.eft4j.BatchDecodingState;
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;

@@ -1,7 +1,7 @@
 package io.github.eft4j.examples.bench;
 
-import io.github.eft4j.EFTCombiner;
-import io.github.eft4j.EFTSpec;
+import io.github.eft4j.combine.EFTCombiner;
+import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.internal.vector.VectorKernels;
 import io.github.eft4j.internal.vector.VectorizationProvider;
 import java.util.concurrent.TimeUnit;
