@@ -20,15 +20,17 @@ import io.github.eft4j.internal.vector.VectorizationProvider;
  * per-component log-sum-exp is needed for the result:
  * <pre>
  *   k_i     ≈ max_y x_i[y]                          (the max of a 256-entry sample of the row)
- *   s[y]    = Σ_{i : c_i ≠ 0} c_i · (x_i[y] − k_i)  (one fused pass over the rows; it also
- *                                                    yields every row's true maximum m_i)
+ *   s[y]    = Σ_{i : c_i ≠ 0} c_i · (x_i[y] − k_i)  (one fused pass over the rows, as
+ *                                                    Σ fma(x_i, c_i, −c_i·k_i); it also yields
+ *                                                    every row's maximum m_i)
  *   out[y]  = s[y] − log Σ_y' exp(s[y'])             (one exp pass over s, one shift)
  * </pre>
- * <b>Precision.</b> {@code x − k} is exact when the two are within a factor 2 of each other, and
- * otherwise rounds to within half an ulp of a number no larger than the row's own spread, so each
- * term carries the rounding error of a log-probability, not of the logit: rows of magnitude 1e4
- * combine as accurately as rows of magnitude 10 (a plain {@code Σ c_i·x_i} would cancel there and
- * keep about 3 decimal digits). The sample maximum lies below {@code m_i}; when the pass shows it
+ * <b>Precision.</b> {@code fma(x_i, c_i, −c_i·k_i)} rounds once a number as small as
+ * {@code c_i·(x_i − k_i)}, plus {@code δ_i}, the rounding of {@code −c_i·k_i}, which is the same
+ * for every token and so cancels in the normalization. Each term thus carries the rounding error
+ * of a log-probability, not of the logit: rows of magnitude 1e4 combine as accurately as rows of
+ * magnitude 10 (a plain {@code Σ c_i·x_i}, or {@code Σ c_i·x_i − Σ c_i·lse_i}, cancels there and
+ * keeps about 3 decimal digits). The sample maximum lies below {@code m_i}; when the pass shows it
  * was more than {@value #MAX_SHIFT_GAP} below (or above, when the sample was all masked), the pass
  * runs again with {@code k_i = m_i}, so a term never carries more than the error of a
  * {@value #MAX_SHIFT_GAP}-unit offset (about {@code 2e-6·|c_i|}).
@@ -40,7 +42,7 @@ import io.github.eft4j.internal.vector.VectorizationProvider;
  * the scale of {@code s}).
  *
  * <p><b>Greedy.</b> {@link #argmax} is the argmax of {@code s} straight out of the fused pass: no
- * normalization, no stored row. It is computed bit for bit like {@link #combine}'s scores, so it
+ * normalization, no stored row, no exp. It is computed bit for bit like {@link #combine}'s scores, so it
  * is the argmax of {@code combine}'s row up to the rounding of the final shift (which can merge
  * two scores less than an ulp apart; the lower id then wins there).
  *
@@ -65,7 +67,7 @@ import io.github.eft4j.internal.vector.VectorizationProvider;
  *   <li>{@link EFTSpec.ConservativeMode#REMOVE}: {@code -inf}, i.e. probability 0;</li>
  *   <li>{@link EFTSpec.ConservativeMode#ANCHOR_ONLY}: {@code x_a[y] − lse_a}, the anchor's own
  *       log-probability, the other components' deltas dropped (on the scale of {@code s}: plus
- *       {@code Σ c_i·(lse_i − k_i)}); a token masked by the rule above stays masked.</li>
+ *       {@code Σ c_i·(lse_i − k_i) + δ_i}); a token masked by the rule above stays masked.</li>
  * </ul>
  * {@code topP = 1} disables the filter.
  *
@@ -97,7 +99,8 @@ final class LinearEFTCombiner implements EFTCombiner {
     private final float[] activeC;
     private final int[] activeIndex;  // active position -> spec index
     private final float[] shift;      // k_i per active component
-    private final float[] maxima;     // (active + 1) the fused pass's row maxima, then max s
+    private final float[] bias;       // −c_i·k_i (rounded) per active component
+    private final float[] stats;      // (active + 2) the fused pass's row maxima, max s, checksum
     private final float[] maxWork;    // (count) m_i per spec component
     private final float[] logSumWork; // (count) log Σ exp(x_i − m_i), where known
     private final boolean[] knownWork;
@@ -136,7 +139,8 @@ final class LinearEFTCombiner implements EFTCombiner {
         this.activeC = new float[count];
         this.activeIndex = new int[count];
         this.shift = new float[count];
-        this.maxima = new float[count + 1];
+        this.bias = new float[count];
+        this.stats = new float[count + 2];
         this.maxWork = new float[count];
         this.logSumWork = new float[count];
         this.knownWork = new boolean[count];
@@ -192,9 +196,9 @@ final class LinearEFTCombiner implements EFTCombiner {
             token = kernels.indexOf(scores, n, unnormalized(logits, coefficients, scores));
         } else {
             int k = prepare(logits, coefficients);
-            token = kernels.argmaxWeightedSum(activeRows, activeC, shift, k, n, maxima);
+            token = kernels.argmaxWeightedSum(activeRows, activeC, bias, k, n, stats);
             if (checkRows(coefficients, k)) {
-                token = kernels.argmaxWeightedSum(activeRows, activeC, shift, k, n, maxima);
+                token = kernels.argmaxWeightedSum(activeRows, activeC, bias, k, n, stats);
             }
             if (checkScores(coefficients, k) == Float.NEGATIVE_INFINITY) {
                 throw allMasked();
@@ -208,9 +212,9 @@ final class LinearEFTCombiner implements EFTCombiner {
     private float unnormalized(float[][] logits, float[] coefficients, float[] out) {
         int n = vocabSize;
         int k = prepare(logits, coefficients);
-        kernels.weightedSum(activeRows, activeC, shift, k, out, n, maxima);
+        kernels.weightedSum(activeRows, activeC, bias, k, out, n, stats);
         if (checkRows(coefficients, k)) {
-            kernels.weightedSum(activeRows, activeC, shift, k, out, n, maxima);
+            kernels.weightedSum(activeRows, activeC, bias, k, out, n, stats);
         }
         float m = checkScores(coefficients, k);
         if (anchor >= 0) {
@@ -235,6 +239,7 @@ final class LinearEFTCombiner implements EFTCombiner {
                 activeC[k] = coefficients[i];
                 activeIndex[k] = i;
                 shift[k] = sampleMax(logits[i]);
+                bias[k] = -coefficients[i] * shift[k];
                 k++;
             } else {
                 maxWork[i] = kernels.max(logits[i], vocabSize);
@@ -274,8 +279,11 @@ final class LinearEFTCombiner implements EFTCombiner {
      * {@link #MAX_SHIFT_GAP} from its row's maximum. Returns whether the pass must run again.
      */
     private boolean checkRows(float[] coefficients, int k) {
+        float checksum = stats[k + 1];
+        boolean suspect = Float.isNaN(checksum) || checksum == Float.POSITIVE_INFINITY;
         for (int a = 0; a < k; a++) {
-            maxWork[activeIndex[a]] = maxima[a];
+            // a NaN or +inf somewhere (or a sum of huge logits that overflowed): exact maxima, NaN included
+            maxWork[activeIndex[a]] = suspect ? kernels.max(activeRows[a], vocabSize) : stats[a];
         }
         for (int i = 0; i < count; i++) {
             float m = maxWork[i];
@@ -294,20 +302,22 @@ final class LinearEFTCombiner implements EFTCombiner {
         }
         boolean again = false;
         for (int a = 0; a < k; a++) {
-            if (!(Math.abs(maxima[a] - shift[a]) <= MAX_SHIFT_GAP)) {
-                shift[a] = maxima[a];
+            float m = maxWork[activeIndex[a]];
+            if (!(Math.abs(m - shift[a]) <= MAX_SHIFT_GAP)) {
+                shift[a] = m;
+                bias[a] = -activeC[a] * m;
                 again = true;
             }
         }
         return again;
     }
 
-    /** Rejects a combined score that overflowed; returns the maximum score. */
+    /** Rejects a combined score that overflowed to +inf; returns the maximum score. */
     private float checkScores(float[] coefficients, int k) {
-        float m = maxima[k];
-        if (m == Float.POSITIVE_INFINITY || Float.isNaN(m)) {
-            throw new IllegalArgumentException("combined score overflowed to " + (Float.isNaN(m) ? "NaN (+inf − inf)" : "+inf")
-                    + "; coefficients " + java.util.Arrays.toString(coefficients) + " are too large for these logits");
+        float m = stats[k];
+        if (m == Float.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("combined score overflowed to +inf; coefficients "
+                    + java.util.Arrays.toString(coefficients) + " are too large for these logits");
         }
         return m;
     }
@@ -337,15 +347,17 @@ final class LinearEFTCombiner implements EFTCombiner {
             for (int t = 0; t < size; t++) {
                 saved[t] = out[Selection.tokenOf(keys[t])];
             }
-            // s = Σ c_i·log_softmax(x_i) + Σ c_i·(lse_i − k_i): the anchor's log-prob gets the same
-            // offset. Two steps, (x_a − m_a) then the small rest, so large logits lose no bits.
-            float offset = 0;
+            // s = Σ c_i·log_softmax(x_i) + Σ [c_i·(lse_i − k_i) + δ_i], δ_i = bias_i + c_i·k_i the
+            // rounding of the bias: the anchor's log-prob gets the same offset. Two steps,
+            // (x_a − m_a) then the small rest, so that large logits lose no bits.
+            double offset = 0;
             for (int a = 0; a < k; a++) {
                 int i = activeIndex[a];
-                offset += activeC[a] * ((maxWork[i] - shift[a]) + logSumWork(i, activeRows[a]));
+                offset += activeC[a] * ((double) (maxWork[i] - shift[a]) + logSumWork(i, activeRows[a]))
+                        + ((double) bias[a] + (double) activeC[a] * shift[a]);
             }
             kernels.replaceUnmasked(anchorLogits, -anchorMax, out, n);   // masked tokens stay masked
-            kernels.add(out, n, offset - anchorLogSum);
+            kernels.add(out, n, (float) (offset - anchorLogSum));
             for (int t = 0; t < size; t++) {
                 out[Selection.tokenOf(keys[t])] = saved[t];
             }

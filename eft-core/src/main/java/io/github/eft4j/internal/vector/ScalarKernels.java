@@ -39,54 +39,63 @@ public final class ScalarKernels implements VectorKernels {
     }
 
     @Override
-    public void weightedSum(float[][] x, float[] c, float[] shift, int count, float[] out, int n, float[] maxima) {
-        // The maxima in their own passes: simple, and the rows are usually still in cache.
-        for (int i = 0; i < count; i++) {
-            maxima[i] = max(x[i], 0, n);
-        }
+    public void weightedSum(float[][] x, float[] c, float[] bias, int count, float[] out, int n, float[] stats) {
+        rowStats(x, count, n, stats);
         float m = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            float s = score(x, c, shift, count, j);
+            float s = score(x, c, bias, count, j);
             out[j] = s;
-            m = Math.max(m, s);
+            m = s > m ? s : m;
         }
-        maxima[count] = m;
+        stats[count] = m;
     }
 
     @Override
-    public int argmaxWeightedSum(float[][] x, float[] c, float[] shift, int count, int n, float[] maxima) {
-        for (int i = 0; i < count; i++) {
-            maxima[i] = max(x[i], 0, n);
-        }
-        float m = Float.NEGATIVE_INFINITY;
+    public int argmaxWeightedSum(float[][] x, float[] c, float[] bias, int count, int n, float[] stats) {
+        rowStats(x, count, n, stats);
         float best = Float.NEGATIVE_INFINITY;
         int arg = 0;
         for (int j = 0; j < n; j++) {
-            float s = score(x, c, shift, count, j);
-            m = Math.max(m, s);            // NaN propagates here, for the caller's check
+            float s = score(x, c, bias, count, j);
             if (s > best) {                // strict: the lowest index wins a tie
                 best = s;
                 arg = j;
             }
         }
-        maxima[count] = m;
+        stats[count] = best;
         return arg;
+    }
+
+    /** Row maxima (NaN skipped) and the checksum, in their own passes: simple, and the rows stay cached. */
+    private static void rowStats(float[][] x, int count, int n, float[] stats) {
+        float sum = 0;
+        for (int i = 0; i < count; i++) {
+            float[] row = x[i];
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                float v = row[j];
+                m = v > m ? v : m;
+                sum += v;
+            }
+            stats[i] = m;
+        }
+        stats[count + 1] = sum;
     }
 
     /**
      * The score of token {@code j}, rounded exactly as {@link VectorKernels#weightedSum}
      * specifies (the Panama kernels' scalar tails call this too, so both flavours agree to the
-     * bit): {@code (x0 − s0)·c0}, then one {@code fma} per further component, {@code -inf} if
+     * bit): {@code fma(x_0, c_0, b_0) + fma(x_1, c_1, b_1) + ...} left to right, {@code -inf} if
      * any component masks the token.
      */
-    static float score(float[][] x, float[] c, float[] shift, int count, int j) {
+    static float score(float[][] x, float[] c, float[] bias, int count, int j) {
         float v = x[0][j];
         boolean masked = v == Float.NEGATIVE_INFINITY;
-        float acc = (v - shift[0]) * c[0];
+        float acc = Math.fma(v, c[0], bias[0]);
         for (int i = 1; i < count; i++) {
             v = x[i][j];
             masked |= v == Float.NEGATIVE_INFINITY;
-            acc = Math.fma(v - shift[i], c[i], acc);
+            acc += Math.fma(v, c[i], bias[i]);
         }
         return masked ? Float.NEGATIVE_INFINITY : acc;
     }

@@ -10,8 +10,8 @@ package io.github.eft4j.internal.vector;
  * component it is given (so {@code c·(-inf)} with {@code c < 0}, which IEEE would make
  * {@code +inf}, and {@code -inf + inf}, which would be NaN, never reach the result); callers
  * leave components with coefficient exactly 0 out, so those cannot mask. Scores computed from
- * NaN or {@code +inf} inputs are unspecified: callers detect such rows with {@link #max} or the
- * maxima that {@link #weightedSum} reports (NaN propagates, as in {@link Math#max}).
+ * NaN or {@code +inf} inputs are unspecified: callers detect such rows with {@link #max} (NaN
+ * propagates, as in {@link Math#max}) or the checksum that {@link #weightedSum} reports.
  */
 public interface VectorKernels {
 
@@ -70,34 +70,32 @@ public interface VectorKernels {
     }
 
     /**
-     * The fused EFT pass: {@code out[j] = Σ_i c[i]·(x[i][j] − shift[i])} over {@code count}
-     * components, with the masking rule of this interface, reading every row once. Each
-     * component's maximum comes out of the same pass (the caller's NaN / {@code +inf} / all-masked
-     * checks and its choice of shifts need them).
+     * The fused EFT pass: {@code out[j] = Σ_i fma(x[i][j], c[i], bias[i])} over {@code count}
+     * components, summed left to right, with the masking rule of this interface, reading every
+     * row once. The row statistics the caller's checks need come out of the same pass.
      *
-     * <p>The shifts are constants of the row: any finite values give the same distribution after
-     * normalization. They exist for precision: {@code x[i][j] − shift[i]} is exact when the two
-     * are within a factor 2, so with a shift near the row maximum the weighted terms are as small
-     * as log-probabilities even for logits of magnitude 1e4, where {@code Σ c_i·x_i} alone would
-     * lose most of its bits to cancellation.
-     *
-     * <p>Every term is rounded as {@code acc = fma(x[i][j] − shift[i], c[i], acc)}, components in
-     * order, starting from {@code (x[0][j] − shift[0])·c[0]}; {@link #argmaxWeightedSum} computes
-     * bit-identical scores.
+     * <p>Callers pass {@code bias[i] = −c[i]·k[i]} for a shift {@code k[i]} near the row's
+     * maximum. Then each {@code fma} rounds a number as small as a log-probability difference,
+     * {@code c_i·(x_i − k_i) + δ_i}, even for logits of magnitude 1e4 (where {@code Σ c_i·x_i}
+     * alone would lose most of its bits to cancellation); {@code δ_i}, the rounding of the bias
+     * itself, is the same for every token, so normalization removes it.
      *
      * @param x the component rows, {@code x[i]} at least {@code n} long; only components with a
      *     nonzero coefficient belong here (a row passed here masks its {@code -inf} tokens)
      * @param c the coefficients, finite and nonzero
-     * @param shift the value subtracted from each row, finite
+     * @param bias the constant added to each row's weighted logits, finite
      * @param count how many components to read, at least 1
      * @param out receives the unnormalized combined scores; not one of the rows
-     * @param n the number of entries, at least 1 and below {@code 2^24}
-     * @param maxima at least {@code count + 1} long: receives in {@code maxima[i]} the maximum of
-     *     {@code x[i][0, n)} (NaN if the row holds NaN, as {@link #max}) and in
-     *     {@code maxima[count]} the maximum of {@code out} (NaN if a score is NaN; {@code -inf}
-     *     if every token is masked)
+     * @param n the number of entries, at least 1
+     * @param stats at least {@code count + 2} long; receives in {@code stats[i]} the largest
+     *     entry of {@code x[i][0, n)} ({@code -inf} if all are; unspecified if the row holds
+     *     NaN), in {@code stats[count]} the largest score (NaN scores, which only an overflow
+     *     {@code inf − inf} makes, are skipped; {@code -inf} if every token is masked) and in
+     *     {@code stats[count + 1]} a checksum of every entry read: NaN or {@code +inf} when some
+     *     entry is NaN or {@code +inf} (and, rarely, when huge finite entries overflow the sum:
+     *     callers then look at the rows exactly), else finite or {@code -inf}
      */
-    void weightedSum(float[][] x, float[] c, float[] shift, int count, float[] out, int n, float[] maxima);
+    void weightedSum(float[][] x, float[] c, float[] bias, int count, float[] out, int n, float[] stats);
 
     /**
      * The argmax of the scores of {@link #weightedSum} without storing them: greedy decoding needs
@@ -106,15 +104,14 @@ public interface VectorKernels {
      *
      * @param x the component rows, as for {@link #weightedSum}
      * @param c the coefficients, finite and nonzero
-     * @param shift the value subtracted from each row, finite
+     * @param bias the constant added to each row's weighted logits, finite
      * @param count how many components to read, at least 1
-     * @param n the number of entries, at least 1 and below {@code 2^24}
-     * @param maxima as for {@link #weightedSum}
-     * @return the index of the largest score, the lowest on ties; NaN scores are never chosen
-     *     (callers reject a NaN {@code maxima[count]}); unspecified when every score is
-     *     {@code -inf} (callers reject that row)
+     * @param n the number of entries, at least 1
+     * @param stats as for {@link #weightedSum}
+     * @return the index of the largest score, the lowest on ties; NaN scores are never chosen;
+     *     unspecified when every score is {@code -inf} (callers reject that row)
      */
-    int argmaxWeightedSum(float[][] x, float[] c, float[] shift, int count, int n, float[] maxima);
+    int argmaxWeightedSum(float[][] x, float[] c, float[] bias, int count, int n, float[] stats);
 
     /**
      * Adds a constant in place: {@code x[j] += delta}; {@code -inf} entries stay {@code -inf}.

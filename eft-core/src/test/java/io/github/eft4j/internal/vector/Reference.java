@@ -70,17 +70,17 @@ public final class Reference {
     }
 
     /**
-     * float64 {@code Σ c_i·(x_i − shift_i)} with the masking rule (-inf in any component given
-     * is -inf): what {@code VectorKernels.weightedSum} computes in float32.
+     * float64 {@code Σ (c_i·x_i + bias_i)} with the masking rule (-inf in any component given is
+     * -inf): what {@code VectorKernels.weightedSum} computes in float32.
      */
-    public static double[] weightedSum(float[][] x, double[] c, double[] shift, int count, int n) {
+    public static double[] weightedSum(float[][] x, double[] c, double[] bias, int count, int n) {
         double[] out = new double[n];
         for (int j = 0; j < n; j++) {
             double acc = 0;
             boolean masked = false;
             for (int i = 0; i < count; i++) {
                 masked |= x[i][j] == Float.NEGATIVE_INFINITY;
-                acc += c[i] * ((double) x[i][j] - shift[i]);
+                acc += c[i] * x[i][j] + bias[i];
             }
             out[j] = masked ? Double.NEGATIVE_INFINITY : acc;
         }

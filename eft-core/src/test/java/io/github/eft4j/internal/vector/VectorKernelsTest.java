@@ -93,6 +93,15 @@ class VectorKernelsTest {
         return implsAndSizes().flatMap(a -> Stream.of(1, 2, 3, 4, 5).map(k -> Arguments.of(a.get()[0], a.get()[1], k)));
     }
 
+    /** The bias the combiner passes: −c·k for a shift k near the row's maximum. */
+    static float[] biases(float[][] x, float[] c, int count, int n, float below) {
+        float[] b = new float[count];
+        for (int i = 0; i < count; i++) {
+            b[i] = -c[i] * (Reference.max(x[i], n) - below);
+        }
+        return b;
+    }
+
     @ParameterizedTest(name = "{0} n={1} k={2}")
     @MethodSource("implsSizesAndCounts")
     void weightedSumAndItsArgmaxMatchFloat64(String name, int n, int count) {
@@ -100,38 +109,52 @@ class VectorKernelsTest {
         float[][] x = fusedRows(n, count);
         float[] c = new float[count];
         double[] cd = new double[count];
-        float[] shift = new float[count];
-        double[] sd = new double[count];
         for (int i = 0; i < count; i++) {
             c[i] = i % 2 == 0 ? 1f + 0.25f * i : -0.5f - 0.25f * i;
             cd[i] = c[i];
-            shift[i] = Reference.max(x[i], n) - 3.5f;      // near the maximum, as the combiner's
-            sd[i] = shift[i];
+        }
+        float[] bias = biases(x, c, count, n, 3.5f);
+        double[] bd = new double[count];
+        for (int i = 0; i < count; i++) {
+            bd[i] = bias[i];
         }
         float[] out = new float[n];
-        float[] maxima = new float[count + 1];
-        k.weightedSum(x, c, shift, count, out, n, maxima);
-        double[] ref = Reference.weightedSum(x, cd, sd, count, n);
+        float[] stats = new float[count + 2];
+        k.weightedSum(x, c, bias, count, out, n, stats);
+        double[] ref = Reference.weightedSum(x, cd, bd, count, n);
         for (int j = 0; j < n; j++) {
             if (ref[j] == Double.NEGATIVE_INFINITY) {
                 assertEquals(Float.NEGATIVE_INFINITY, out[j], "masked token " + j);
             } else {
-                // a few roundings per term, each relative to the term: |c_i·(x_i − k_i)|
+                // one rounding per term and per addition, each relative to the term |c_i·x_i + b_i|
                 double scale = 0;
                 for (int i = 0; i < count; i++) {
-                    scale += Math.abs(cd[i] * ((double) x[i][j] - sd[i]));
+                    scale += Math.abs(cd[i] * x[i][j] + bd[i]);
                 }
                 assertEquals(ref[j], out[j], 4e-7 * scale + 1e-30, "token " + j);
             }
         }
+        double checksum = 0;
         for (int i = 0; i < count; i++) {
-            assertEquals(Reference.max(x[i], n), maxima[i], "maximum of row " + i);
+            assertEquals(Reference.max(x[i], n), stats[i], "maximum of row " + i);
+            for (int j = 0; j < n; j++) {
+                checksum += x[i][j];
+            }
         }
-        assertEquals(Reference.max(out, n), maxima[count], "maximum of the scores");
-        float[] argMaxima = new float[count + 1];
-        int arg = k.argmaxWeightedSum(x, c, shift, count, n, argMaxima);
-        assertEquals(firstIndex(out, maxima[count]), arg, "argmax of the stored scores");
-        assertArrayEquals(maxima, argMaxima);
+        assertEquals(Reference.max(out, n), stats[count], "maximum of the scores");
+        // the checksum is -inf where a row has masked tokens, else about the sum
+        if (checksum == Double.NEGATIVE_INFINITY) {
+            assertEquals(Float.NEGATIVE_INFINITY, stats[count + 1]);
+        } else {
+            assertEquals(checksum, stats[count + 1], 1e-4 * Math.abs(checksum) + 1);
+        }
+        float[] argStats = new float[count + 2];
+        int arg = k.argmaxWeightedSum(x, c, bias, count, n, argStats);
+        assertEquals(firstIndex(out, stats[count]), arg, "argmax of the stored scores");
+        for (int i = 0; i <= count; i++) {
+            assertEquals(stats[i], argStats[i], "statistic " + i);
+        }
+        assertEquals(Float.isFinite(stats[count + 1]), Float.isFinite(argStats[count + 1]));
     }
 
     @ParameterizedTest(name = "{0} n={1}")
@@ -141,32 +164,33 @@ class VectorKernelsTest {
         for (int count = 1; count <= 5; count++) {
             float[][] x = fusedRows(n, count);
             float[] c = new float[count];
-            float[] shift = new float[count];
             for (int i = 0; i < count; i++) {
                 c[i] = i == 0 ? 1f : (i % 2 == 0 ? 0.5f : -0.5f);
-                shift[i] = Reference.max(x[i], n);
             }
+            float[] bias = biases(x, c, count, n, 0f);
             float[] out = new float[n];
-            float[] maxima = new float[count + 1];
-            // copy the winner's column to later positions (other lanes, the tail): the score ties
-            int win = k.argmaxWeightedSum(x, c, shift, count, n, maxima);
-            for (int p : new int[] {win + 1, win + 17, n - 1}) {
+            float[] stats = new float[count + 2];
+            // copy the winner's column to later positions (other lanes and blocks, the tail): ties
+            int win = k.argmaxWeightedSum(x, c, bias, count, n, stats);
+            for (int p : new int[] {win + 1, win + 17, win + 600, n - 1}) {
                 if (p > win && p < n) {
                     for (int i = 0; i < count; i++) {
                         x[i][p] = x[i][win];
                     }
                 }
             }
-            assertEquals(win, k.argmaxWeightedSum(x, c, shift, count, n, maxima), "count " + count);
-            // and to an earlier one: that one wins now
-            if (win > 0) {
-                int p = win / 2;
-                for (int i = 0; i < count; i++) {
-                    x[i][p] = x[i][win];
+            assertEquals(win, k.argmaxWeightedSum(x, c, bias, count, n, stats), "count " + count);
+            // and to earlier ones (in an earlier block, in the same block): the earliest wins now
+            for (int p : new int[] {win - 1, win / 2, win - 700}) {
+                if (p >= 0 && p < win) {
+                    for (int i = 0; i < count; i++) {
+                        x[i][p] = x[i][win];
+                    }
+                    assertEquals(p, k.argmaxWeightedSum(x, c, bias, count, n, stats), "count " + count + " p " + p);
+                    k.weightedSum(x, c, bias, count, out, n, stats);
+                    assertEquals(p, firstIndex(out, stats[count]));
+                    win = p;
                 }
-                assertEquals(p, k.argmaxWeightedSum(x, c, shift, count, n, maxima), "count " + count);
-                k.weightedSum(x, c, shift, count, out, n, maxima);
-                assertEquals(p, firstIndex(out, maxima[count]));
             }
         }
     }
@@ -179,40 +203,43 @@ class VectorKernelsTest {
             for (int count = 1; count <= 5; count++) {
                 float[][] x = new float[count][];
                 float[] c = new float[count];
-                float[] shift = new float[count];
                 for (int i = 0; i < count; i++) {
                     x[i] = Reference.logits(n, i + 1);
                     c[i] = i % 2 == 0 ? 1f : -1f;
                 }
+                float[] bias = biases(x, c, count, n, 0f);
                 int last = count - 1;
                 x[last][1] = Float.NEGATIVE_INFINITY;                 // masked in one component (c = -1 when count is even)
                 x[0][3] = Float.NEGATIVE_INFINITY;                    // masked in a c = +1 component and ...
                 x[last][3] = Float.NEGATIVE_INFINITY;                 // ... in another: -inf + inf would be NaN
                 x[0][n - 1] = Float.NEGATIVE_INFINITY;                // in the scalar tail
                 float[] out = new float[n];
-                float[] maxima = new float[count + 1];
-                k.weightedSum(x, c, shift, count, out, n, maxima);
+                float[] stats = new float[count + 2];
+                k.weightedSum(x, c, bias, count, out, n, stats);
                 for (int j = 0; j < n; j++) {
                     boolean masked = j == 1 || j == 3 || j == n - 1;
                     assertEquals(masked, out[j] == Float.NEGATIVE_INFINITY, "n=" + n + " count=" + count + " token " + j);
                     assertTrue(!Float.isNaN(out[j]) && out[j] != Float.POSITIVE_INFINITY, "n=" + n + " count=" + count);
                 }
+                assertEquals(Float.NEGATIVE_INFINITY, stats[count + 1], "checksum of rows with masked tokens");
                 // a masked token is never the argmax, even where c·(−inf) would be +inf
-                int arg = k.argmaxWeightedSum(x, c, shift, count, n, maxima);
+                int arg = k.argmaxWeightedSum(x, c, bias, count, n, stats);
                 assertTrue(arg != 1 && arg != 3 && arg != n - 1, "argmax " + arg);
                 // every token masked: the maximum says so
                 for (int j = 0; j < n; j++) {
                     x[j % count][j] = Float.NEGATIVE_INFINITY;
                 }
-                k.weightedSum(x, c, shift, count, out, n, maxima);
-                assertEquals(Float.NEGATIVE_INFINITY, maxima[count]);
+                k.weightedSum(x, c, bias, count, out, n, stats);
+                assertEquals(Float.NEGATIVE_INFINITY, stats[count]);
+                k.argmaxWeightedSum(x, c, bias, count, n, stats);
+                assertEquals(Float.NEGATIVE_INFINITY, stats[count]);
             }
         }
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"scalar", "panama"})
-    void weightedSumReportsNaNAndInfiniteRowsInItsMaxima(String name) {
+    void weightedSumChecksumShowsNaNAndInfiniteEntries(String name) {
         VectorKernels k = impl(name);
         for (int n : new int[] {1, 17, 100, 1000}) {
             for (int count = 1; count <= 5; count++) {
@@ -220,20 +247,24 @@ class VectorKernelsTest {
                     float[][] x = fusedRows(n, count);
                     float[] c = new float[count];
                     Arrays.fill(c, 1f);
-                    float[] shift = new float[count];
+                    float[] bias = new float[count];
                     int bad = count / 2;
                     x[bad][pos] = Float.NaN;
                     if (count > 1) {
                         x[(bad + 1) % count][pos] = Float.NEGATIVE_INFINITY;   // a mask must not hide the NaN
                     }
-                    float[] maxima = new float[count + 1];
-                    k.weightedSum(x, c, shift, count, new float[n], n, maxima);
-                    assertTrue(Float.isNaN(maxima[bad]), name + " n=" + n + " count=" + count + " pos=" + pos);
-                    k.argmaxWeightedSum(x, c, shift, count, n, maxima);
-                    assertTrue(Float.isNaN(maxima[bad]), name + " argmax n=" + n + " count=" + count + " pos=" + pos);
+                    float[] stats = new float[count + 2];
+                    String what = name + " n=" + n + " count=" + count + " pos=" + pos;
+                    k.weightedSum(x, c, bias, count, new float[n], n, stats);
+                    assertTrue(Float.isNaN(stats[count + 1]), what);
+                    k.argmaxWeightedSum(x, c, bias, count, n, stats);
+                    assertTrue(Float.isNaN(stats[count + 1]), what + " argmax");
                     x[bad][pos] = Float.POSITIVE_INFINITY;
-                    k.argmaxWeightedSum(x, c, shift, count, n, maxima);
-                    assertEquals(Float.POSITIVE_INFINITY, maxima[bad]);
+                    k.argmaxWeightedSum(x, c, bias, count, n, stats);
+                    assertEquals(Float.POSITIVE_INFINITY, stats[bad], what);
+                    assertTrue(Float.isNaN(stats[count + 1]) || stats[count + 1] == Float.POSITIVE_INFINITY, what);
+                    k.weightedSum(x, c, bias, count, new float[n], n, stats);
+                    assertEquals(Float.POSITIVE_INFINITY, stats[bad], what);
                 }
             }
         }
@@ -248,17 +279,17 @@ class VectorKernelsTest {
         for (int count = 1; count <= 5; count++) {
             float[][] x = fusedRows(n, count);
             float[] c = {1f, 1.5f, -1.5f, 0.3f, -0.7f};
-            float[] shift = {9f, 8f, -30f, 11f, 7f};
+            float[] bias = {-9f, -12f, -45f, -3.3f, 4.9f};
             float[] a = new float[n];
             float[] b = new float[n];
-            float[] ma = new float[count + 1];
-            float[] mb = new float[count + 1];
-            s.weightedSum(x, c, shift, count, a, n, ma);
-            p.weightedSum(x, c, shift, count, b, n, mb);
+            float[] sa = new float[count + 2];
+            float[] sb = new float[count + 2];
+            s.weightedSum(x, c, bias, count, a, n, sa);
+            p.weightedSum(x, c, bias, count, b, n, sb);
             // the same fma chain in the same order: bit for bit
             assertArrayEquals(a, b, "count " + count);
-            assertArrayEquals(ma, mb);
-            assertEquals(s.argmaxWeightedSum(x, c, shift, count, n, ma), p.argmaxWeightedSum(x, c, shift, count, n, mb));
+            assertArrayEquals(Arrays.copyOf(sa, count + 1), Arrays.copyOf(sb, count + 1));
+            assertEquals(s.argmaxWeightedSum(x, c, bias, count, n, sa), p.argmaxWeightedSum(x, c, bias, count, n, sb));
         }
     }
 

@@ -52,8 +52,8 @@ public class CombineBenchmark {
     private float[][] logits;
     private float[] coefficients;
     private float[] out;
-    private float[] shift;
-    private float[] maxima;
+    private float[] bias;
+    private float[] stats;
 
     /** Builds the combiners and model-like rows. */
     @Setup
@@ -74,11 +74,11 @@ public class CombineBenchmark {
         }
         coefficients = spec.coefficients();
         out = new float[vocab];
-        shift = new float[components];
+        bias = new float[components];
         for (int i = 0; i < components; i++) {
-            shift[i] = kernels.max(logits[i], vocab);
+            bias[i] = -coefficients[i] * kernels.max(logits[i], vocab);
         }
-        maxima = new float[components + 1];
+        stats = new float[components + 2];
     }
 
     /**
@@ -120,7 +120,7 @@ public class CombineBenchmark {
      */
     @Benchmark
     public float floor() {
-        kernels.weightedSum(logits, coefficients, shift, components, out, vocab, maxima);
-        return maxima[components];
+        kernels.weightedSum(logits, coefficients, bias, components, out, vocab, stats);
+        return stats[components];
     }
 }
