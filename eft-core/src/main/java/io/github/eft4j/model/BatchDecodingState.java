@@ -63,6 +63,15 @@ public interface BatchDecodingState extends AutoCloseable {
      */
     void append(int[] tokens);
 
+    /**
+     * Asks this state to abandon the append in flight (or the next one), as
+     * {@link DecodingState#cancel()} does. Safe from any thread; the default does nothing.
+     *
+     * @throws IllegalStateException may be thrown if this state is already closed
+     */
+    default void cancel() {
+    }
+
     /** Releases this state. Idempotent. */
     @Override
     void close();

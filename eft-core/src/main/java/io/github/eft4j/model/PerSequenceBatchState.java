@@ -71,6 +71,15 @@ final class PerSequenceBatchState implements BatchDecodingState {
         }
     }
 
+    @Override
+    public void cancel() {
+        for (DecodingState s : states) {
+            if (s != null) {
+                s.cancel();
+            }
+        }
+    }
+
     private DecodingState state(int sequence) {
         ensureOpen();
         if (sequence < 0 || sequence >= states.length) {

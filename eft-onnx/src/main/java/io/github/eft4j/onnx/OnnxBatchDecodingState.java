@@ -1,16 +1,24 @@
 package io.github.eft4j.onnx;
 
 import io.github.eft4j.model.BatchDecodingState;
-
-import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.Cancellation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 
 /**
- * Several sequences of one {@link OnnxLogitSource} advanced in one forward pass per step.
- * Prompts are left-padded to the longest: padding columns have attention mask 0 and position id
- * 1 (as HF does), real tokens count positions from 0 in every row, so each row's logits equal
- * those of the row decoded alone.
+ * Several sequences of one {@link OnnxLogitSource} advanced in one forward pass per step, each row
+ * giving the logits it would give decoded alone.
+ *
+ * <p><b>Padding.</b> On optimum graphs prompts are left-padded to the longest: padding columns
+ * have attention mask 0 and position id 1 (as HF does), real tokens count positions from 0 in
+ * every row. {@code GroupQueryAttention} reads only each row's count of mask ones (it assumes
+ * right padding; a left-padded row would silently attend to padding), so there prompts are
+ * right-padded: row {@code r} holds its tokens at positions {@code [0, len_r)}, its next token is
+ * written at {@code len_r}, and the prefill logits of row {@code r} are read at {@code len_r - 1}.
+ * A GroupQueryAttention graph that returns only the last position's logits cannot give the
+ * shorter rows theirs, so prompts of different lengths are refused there.
  */
 public final class OnnxBatchDecodingState implements BatchDecodingState {
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
@@ -18,35 +26,62 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
     private final OnnxLogitSource src;
     private final KvStepper step;
     private final int[] lengths;
+    private final int[] logitsRow; // exposed row holding each sequence's next-token logits
     private boolean closed;
 
-    OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts) {
+    /** Runs the prompts; a cancel of {@code cancellation} (null: none) terminates the prefill's run. */
+    OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts, Cancellation cancellation) {
         this.src = src;
         int b = prompts.length;
         this.lengths = new int[b];
+        this.logitsRow = new int[b];
+        int p = 0;
+        int shortest = Integer.MAX_VALUE;
+        for (int[] pr : prompts) {
+            p = Math.max(p, pr.length);
+            shortest = Math.min(shortest, pr.length);
+        }
+        OnnxGraphLayout layout = src.layout();
+        boolean rightPad = layout.attention() == OnnxGraphLayout.Attention.GROUP_QUERY;
+        if (rightPad && (layout.lastRowOnly() || src.lastRowOnlyObserved()) && shortest != p) {
+            throw ragged(src, prompts, null);
+        }
         this.step = new KvStepper(src, b);
-        try {
-            int p = 0;
-            for (int[] pr : prompts) {
-                p = Math.max(p, pr.length);
-            }
+        try (Cancellation.Registration _ = cancellation == null ? null : cancellation.onCancel(step::cancel)) {
             step.ensureTokens(p);
-            step.ensureColumns(p);
+            step.ensureColumns(p + 1);
             for (int r = 0; r < b; r++) {
-                int pad = p - prompts[r].length;
+                int len = prompts[r].length;
+                int pad = rightPad ? 0 : p - len; // first real column
                 for (int j = 0; j < p; j++) {
-                    boolean real = j >= pad;
+                    boolean real = j >= pad && j < pad + len;
                     step.ids.setAtIndex(I64, (long) r * p + j, real ? prompts[r][j - pad] : 0);
-                    step.pos.setAtIndex(I64, (long) r * p + j, real ? j - pad : 1);
+                    step.pos.setAtIndex(I64, (long) r * p + j, real ? j - pad : rightPad ? j : 1);
                     step.mask(r, j, real ? 1 : 0);
                 }
-                lengths[r] = prompts[r].length;
+                lengths[r] = len;
+                // right padding: row len - 1 holds the next-token logits (the last row only if len == p)
+                logitsRow[r] = rightPad && shortest != p ? len - 1 : 0;
             }
-            step.run(p, 1);
+            step.run(p, rightPad && shortest != p ? p : 1);
+            if (cancellation != null && cancellation.isCancelled()) {   // too late for the run
+                throw new CancellationException("batched prefill cancelled");
+            }
         } catch (RuntimeException e) {
             step.close();
+            if (rightPad && shortest != p && src.lastRowOnlyObserved() && e instanceof IllegalArgumentException) {
+                throw ragged(src, prompts, e); // the graph declared every position but returned the last only
+            }
             throw e;
         }
+    }
+
+    private static IllegalArgumentException ragged(OnnxLogitSource src, int[][] prompts, Throwable cause) {
+        int[] lens = Arrays.stream(prompts).mapToInt(pr -> pr.length).toArray();
+        return new IllegalArgumentException("prompts of different lengths " + Arrays.toString(lens)
+                + " cannot be batched on " + src.path() + ": its GroupQueryAttention needs right padding, and its "
+                + "logits hold only the last position, which is padding for the shorter prompts; open them as "
+                + "separate states or give them one length", cause);
     }
 
     @Override
@@ -68,7 +103,7 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
     @Override
     public MemorySegment logits(int sequence) {
         check(sequence);
-        return step.row(sequence, 0);
+        return step.row(sequence, logitsRow[sequence]);
     }
 
     @Override
@@ -87,12 +122,26 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
         for (int r = 0; r < tokens.length; r++) {
             step.ids.setAtIndex(I64, r, tokens[r]);
             step.pos.setAtIndex(I64, r, lengths[r]);
-            step.mask(r, c, 1);
+            // right padding: the new token is the row's next position; left padding: the new column
+            step.mask(r, step.countsMask() ? lengths[r] : c, 1);
         }
         step.run(1, 1);
         for (int r = 0; r < lengths.length; r++) {
             lengths[r]++;
+            logitsRow[r] = 0;
         }
+    }
+
+    /**
+     * Asks ORT to abandon this state's append in progress (or its next one) from any thread; the
+     * interrupted call throws {@link CancellationException} and leaves the state as it was.
+     *
+     * @throws IllegalStateException if this state is closed
+     */
+    @Override
+    public void cancel() {
+        ensureOpen();
+        step.cancel();
     }
 
     private void check(int sequence) {

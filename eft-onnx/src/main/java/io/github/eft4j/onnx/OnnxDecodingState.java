@@ -1,11 +1,11 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.model.DecodingState;
-
+import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.DecodingState;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 
 /**
  * One sequence decoded by an {@link OnnxLogitSource}. The KV cache stays in the provider's memory;
@@ -20,6 +20,10 @@ import java.util.Arrays;
  * length would pass the model's maximum positions; then the state recomputes its cache from the
  * kept tokens. This relies on the graph honouring {@code attention_mask} for every key column,
  * which HF exports do.
+ *
+ * <p>On a {@code GroupQueryAttention} graph the mask is only counted, so rollback rewinds the
+ * length instead (the next run writes over the dropped positions, in place when the source keeps
+ * the KV buffer itself); nothing dead is left and no compaction is needed.
  */
 public final class OnnxDecodingState implements DecodingState {
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
@@ -35,11 +39,21 @@ public final class OnnxDecodingState implements DecodingState {
     // the cache no longer matches tokens[0, length) (a recompute or rollback failed): rebuild before the next run
     private boolean rebuild;
 
-    OnnxDecodingState(OnnxLogitSource src, int[] prompt) {
+    /** Runs the prompt; a cancel of {@code cancellation} (null: none) terminates the prefill's run. */
+    OnnxDecodingState(OnnxLogitSource src, int[] prompt, Cancellation cancellation) {
         this.src = src;
         this.step = new KvStepper(src, 1);
         try {
-            prefill(prompt, prompt.length);
+            if (cancellation == null) {
+                prefill(prompt, prompt.length);
+            } else {
+                try (Cancellation.Registration _ = cancellation.onCancel(step::cancel)) {
+                    prefill(prompt, prompt.length);
+                }
+                if (cancellation.isCancelled()) {   // too late for the run: the stepper would fail its next one
+                    throw new CancellationException("prefill cancelled");
+                }
+            }
         } catch (RuntimeException e) {
             step.close();
             throw e;
@@ -148,9 +162,15 @@ public final class OnnxDecodingState implements DecodingState {
         }
         int firstOfLastRun = length - rows; // token index that produced logits row 0
         if (newLength - 1 >= firstOfLastRun) {
-            // the next-token row after the prefix is already there: only hide the dropped columns
-            for (int j = newLength; j < length; j++) {
-                step.mask(0, column[j], 0);
+            // the next-token row after the prefix is already there: only drop the columns
+            if (step.countsMask()) {
+                if (!rebuild) { // else the cache is rebuilt from tokens on the next run anyway
+                    step.rewind(newLength);
+                }
+            } else {
+                for (int j = newLength; j < length; j++) {
+                    step.mask(0, column[j], 0);
+                }
             }
             rowBase += newLength - 1 - firstOfLastRun;
             rows = 1;
@@ -161,8 +181,12 @@ public final class OnnxDecodingState implements DecodingState {
             prefill(tokens, newLength);
             return;
         }
-        for (int j = newLength - 1; j < length; j++) {
-            step.mask(0, column[j], 0);
+        if (step.countsMask()) {
+            step.rewind(newLength - 1);
+        } else {
+            for (int j = newLength - 1; j < length; j++) {
+                step.mask(0, column[j], 0);
+            }
         }
         int oldLength = length;
         length = newLength - 1;
@@ -183,6 +207,11 @@ public final class OnnxDecodingState implements DecodingState {
     private boolean needsCompaction(int live, int k) {
         int dead = step.columns() - live;
         return dead > Math.max(live, 16) || step.columns() + k > src.maxColumns();
+    }
+
+    /** Positions the in-place KV buffer holds now (0 when the cache is concatenated); for tests. */
+    int kvCapacity() {
+        return step.kvCapacity();
     }
 
     /**

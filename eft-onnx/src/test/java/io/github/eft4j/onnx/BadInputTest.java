@@ -52,6 +52,37 @@ class BadInputTest {
     }
 
     @Test
+    void contribOperatorMissingFromTheRuntime() {
+        Path f = TestGraphs.bad("unknown_op");
+        EFTException e = assertThrows(EFTException.class, () -> OnnxLogitSource.open(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("com.microsoft:NoSuchAttention")
+                && e.getMessage().contains("node 'mystery'") && e.getMessage().contains("not implemented"),
+                e.getMessage());
+        assertTrue(e.getCause() instanceof OrtStatusException, "ORT's status is kept as the cause");
+    }
+
+    @Test
+    void missingExternalDataFile() throws IOException {
+        Path m = tmp.resolve("model.onnx");
+        Files.copy(TestGraphs.model("external_data"), m);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxLogitSource.open(m));
+        assertTrue(e.getMessage().contains("'model.onnx.data'") && e.getMessage().contains(tmp.resolve("model.onnx.data")
+                .toString()) && e.getMessage().contains("does not exist"), e.getMessage());
+    }
+
+    @Test
+    void truncatedExternalDataFile() throws IOException {
+        Path dir = TestGraphs.model("external_data").getParent();
+        Path m = tmp.resolve("model.onnx");
+        Files.copy(dir.resolve("model.onnx"), m);
+        byte[] data = Files.readAllBytes(dir.resolve("model.onnx.data"));
+        Files.write(tmp.resolve("model.onnx.data"), java.util.Arrays.copyOf(data, data.length / 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxLogitSource.open(m));
+        assertTrue(e.getMessage().contains("too short") && e.getMessage().contains("model.onnx.data")
+                && e.getMessage().contains((data.length / 2) + " bytes"), e.getMessage());
+    }
+
+    @Test
     void graphWithoutLogits() {
         EFTException e = assertThrows(EFTException.class, () -> OnnxLogitSource.open(TestGraphs.bad("no_logits")));
         assertTrue(e.getMessage().contains("output logits") && e.getMessage().contains("scores"), e.getMessage());
