@@ -15,7 +15,9 @@ package io.github.eft4j.combine;
  * <pre>{@code
  * EFTCombiner eft = EFTCombiner.create(EFTSpec.upscale(), 32000);
  * float[] out = new float[32000];
- * eft.combine(new float[][] {largeBase, smallFt, smallBase}, eft.spec().coefficients(), out);
+ * float[][] rows = {largeBase, smallFt, smallBase};
+ * eft.combine(rows, eft.spec().coefficients(), out);     // log-probabilities
+ * int greedy = eft.argmax(rows, eft.spec().coefficients()); // or only the greedy token: one pass
  * }</pre>
  */
 public interface EFTCombiner {
