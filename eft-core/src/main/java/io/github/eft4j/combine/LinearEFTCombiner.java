@@ -128,9 +128,6 @@ final class LinearEFTCombiner implements EFTCombiner {
         if (vocabSize < 1) {
             throw new IllegalArgumentException("vocabSize must be >= 1, got " + vocabSize);
         }
-        if (vocabSize >= 1 << 24) {
-            throw new IllegalArgumentException("vocabSize must be < 2^24 (16777216), got " + vocabSize);
-        }
         this.spec = spec;
         this.vocabSize = vocabSize;
         this.kernels = kernels;
