@@ -105,6 +105,16 @@ public interface DecodingState extends AutoCloseable {
      */
     void truncate(int length);
 
+    /**
+     * Asks the backend to abandon the {@code append} or {@code truncate} running now on another thread, or the next
+     * one if none is running; safe to call from any thread (for example when the decoding thread
+     * is interrupted). The abandoned call throws {@link java.util.concurrent.CancellationException}
+     * and leaves the state as it was before the call. Backends that cannot stop a call ignore
+     * this (the default); on a closed state it does nothing.
+     */
+    default void cancel() {
+    }
+
     /** Releases this state. Idempotent. */
     @Override
     void close();

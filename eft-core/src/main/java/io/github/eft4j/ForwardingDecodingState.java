@@ -74,6 +74,11 @@ public class ForwardingDecodingState implements DecodingState {
     }
 
     @Override
+    public void cancel() {
+        delegate.cancel();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

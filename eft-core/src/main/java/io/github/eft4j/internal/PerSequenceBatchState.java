@@ -87,6 +87,16 @@ public final class PerSequenceBatchState implements BatchDecodingState {
         }
     }
 
+    /** Cancels the call in progress (or the next one) of every sequence's state. */
+    @Override
+    public void cancel() {
+        for (DecodingState s : states) {
+            if (s != null) {
+                s.cancel();
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (!closed) {

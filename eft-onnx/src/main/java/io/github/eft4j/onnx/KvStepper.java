@@ -28,6 +28,7 @@ final class KvStepper implements AutoCloseable {
     private final OrtIoBinding binding;
     private final OrtRunOptions runOptions;
     private final Arena arena = Arena.ofShared();
+    private final LogitsViews views = new LogitsViews();
     private final MemorySegment scratch;
     private final MemorySegment shapes; // [ids b,k | mask b,t | kv b,h,0,d | flag 1]
     private final MemorySegment flag;
@@ -45,7 +46,9 @@ final class KvStepper implements AutoCloseable {
     private MemorySegment maskRows, maskPacked, conv;
     private int tokCap, maskCap;
 
-    private MemorySegment logitsSeg = MemorySegment.NULL;
+    /** All of memory, to read the logits at {@link #logitsAddress} without a segment per step. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private long logitsAddress;
     private int rowsOut, exposed;
 
     KvStepper(OnnxLogitSource src, int batch) {
@@ -207,8 +210,9 @@ final class KvStepper implements AutoCloseable {
             for (int i = 0; i < kvCount; i++) {
                 binding.bindOutputToDevice(n.present(i), kvInfo);
             }
+            long session = src.session().use(); // counted: the session is never released under this run
             try {
-                binding.run(src.session().ptr().address(), runOptions.ptr().address());
+                binding.run(session, runOptions.ptr().address());
             } catch (RuntimeException e) {
                 if (cancelRequested) {
                     cancelRequested = false;
@@ -216,11 +220,13 @@ final class KvStepper implements AutoCloseable {
                     throw new java.util.concurrent.CancellationException("run cancelled: " + e.getMessage());
                 }
                 throw e;
+            } finally {
+                src.session().done();
             }
             binding.takeOutputs(scratch, outs);
             binding.clear(); // drop ORT's references to the old past and the new outputs: we own them now
             checkLogitsSize(rows);
-            OrtValues.release(logitsValue);
+            retireLogits();
             logitsValue = outs[0];
             for (int i = 0; i < kvCount; i++) {
                 OrtValues.release(past[i]);
@@ -262,12 +268,29 @@ final class KvStepper implements AutoCloseable {
         }
     }
 
+    /**
+     * The previous logits are being replaced: freed, unless a view of them was handed out; then
+     * they are kept, unchanged, until the views' epoch ends (see {@link LogitsViews}).
+     */
+    private void retireLogits() {
+        if (!views.replace()) {
+            OrtValues.release(logitsValue);
+        } else if (layout.logitsElementType() == OrtApi.FLOAT) {
+            views.keep(logitsValue, 4L * batch * rowsOut * vocab);
+        } else {
+            OrtValues.release(logitsValue); // the views are of the conversion buffer: keep that one
+            views.keep(convArena, conv.byteSize());
+            convArena = null;
+            conv = null;
+        }
+    }
+
     private void exposeLogits() {
         long data = OrtValues.data(logitsValue, scratch);
         int type = layout.logitsElementType();
         if (type == OrtApi.FLOAT) {
-            // scoped to this stepper: a view read after close throws instead of reading freed memory
-            logitsSeg = MemorySegment.ofAddress(data).reinterpret(4L * batch * rowsOut * vocab, arena, null);
+            // read in place; callers get views through row(), scoped by LogitsViews
+            logitsAddress = data;
             return;
         }
         long need = 4L * batch * exposed * vocab;
@@ -293,15 +316,27 @@ final class KvStepper implements AutoCloseable {
                 }
             }
         }
-        logitsSeg = conv;
+        logitsAddress = conv.address();
     }
 
-    /** Returns row {@code r} (of the exposed rows) of sequence {@code b}, read-only, in place. */
+    /**
+     * Returns row {@code r} (of the exposed rows) of sequence {@code b}, read-only, in place,
+     * as a view whose lifetime {@link LogitsViews} manages.
+     */
     MemorySegment row(int b, int r) {
+        return views.view(logitsAddress + rowOffset(b, r), 4L * vocab);
+    }
+
+    /** Copies row {@code r} of sequence {@code b} into {@code dst[0, vocab)}; creates no view. */
+    void copyRow(int b, int r, float[] dst) {
+        MemorySegment.copy(ALL, ValueLayout.JAVA_FLOAT, logitsAddress + rowOffset(b, r), dst, 0, vocab);
+    }
+
+    private long rowOffset(int b, int r) {
         long row = layout.logitsElementType() == OrtApi.FLOAT
                 ? (long) b * rowsOut + rowsOut - exposed + r
                 : (long) b * exposed + r;
-        return logitsSeg.asSlice(row * 4 * vocab, 4L * vocab).asReadOnly();
+        return row * 4 * vocab;
     }
 
     /** Asks ORT to stop the run in progress (or the next one) of this stepper. */
@@ -312,11 +347,12 @@ final class KvStepper implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close(); // first: float32 logits views die before anything native is released
+        views.close(); // first: logits views die before anything they point at is released
+        arena.close();
         reset();
         OrtValues.release(logitsValue);
         logitsValue = 0;
-        logitsSeg = MemorySegment.NULL;
+        logitsAddress = 0;
         binding.close();
         runOptions.close();
         for (Arena a : new Arena[] {idsArena, maskArena, packedArena, convArena}) {
