@@ -2,6 +2,7 @@ package io.github.eft4j.onnx;
 
 import io.github.eft4j.DecodingState;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -17,8 +18,9 @@ import java.util.stream.Stream;
  * ChildMain cuda MODEL SOURCES          open SOURCES sources asking for CUDA (non-strict)
  * </pre>
  *
- * Every mode then prints the files under {@code java.io.tmpdir} (ORT's own extraction would put
- * its libraries there) and whether {@code onnxruntime.native.path} is still set.
+ * Every mode then prints how many libraries are in ORT's own extraction directories under
+ * {@code java.io.tmpdir} ({@code onnxruntime-java*}; none when the library cache is used) and
+ * whether {@code onnxruntime.native.path} is still set.
  */
 public final class ChildMain {
     private ChildMain() {
@@ -91,13 +93,19 @@ public final class ChildMain {
         }
     }
 
-    /** Shared libraries anywhere under {@code dir}. */
+    /** Shared libraries in ORT's extraction directories ({@code onnxruntime-java*}) under {@code dir}. */
     static long libraries(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(p -> {
-                String f = p.getFileName().toString();
-                return f.endsWith(".so") || f.endsWith(".dylib") || f.endsWith(".dll");
-            }).count();
+        long n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "onnxruntime-java*")) {
+            for (Path d : ds) {
+                try (Stream<Path> s = Files.list(d)) {
+                    n += s.filter(p -> {
+                        String f = p.getFileName().toString();
+                        return f.endsWith(".so") || f.endsWith(".dylib") || f.endsWith(".dll");
+                    }).count();
+                }
+            }
         }
+        return n;
     }
 }
