@@ -1,6 +1,5 @@
 package io.github.eft4j.sampling;
 
-import io.github.eft4j.Sampler;
 import io.github.eft4j.internal.vector.VectorKernels;
 import io.github.eft4j.internal.vector.VectorizationProvider;
 import java.util.random.RandomGenerator;

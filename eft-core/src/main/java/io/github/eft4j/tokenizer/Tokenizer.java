@@ -46,7 +46,7 @@ import java.util.zip.GZIPInputStream;
  * Tokenizer tok = Tokenizer.fromFile(Path.of("llama2/tokenizer.json"));
  * int[] ids = tok.encode("Hello world");        // [1, 15043, 3186]
  * String text = tok.decode(ids, true);          // "Hello world"
- * StreamingDecoder stream = tok.streamingDecoder(true);
+ * StreamingDetokenizer stream = tok.streamingDecoder(true);
  * for (int id : ids) System.out.print(stream.next(id));
  * System.out.print(stream.finish());
  * }</pre>
@@ -390,8 +390,8 @@ public final class Tokenizer {
      * @param skipSpecialTokens whether special tokens are left out
      * @return a new decoder (one per generated sequence; not thread-safe)
      */
-    public StreamingDecoder streamingDecoder(boolean skipSpecialTokens) {
-        return new StreamingDecoder(this, skipSpecialTokens);
+    public StreamingDetokenizer streamingDecoder(boolean skipSpecialTokens) {
+        return new StreamingDetokenizer(this, skipSpecialTokens);
     }
 
     /**

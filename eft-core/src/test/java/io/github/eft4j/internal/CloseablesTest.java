@@ -1,5 +1,9 @@
 package io.github.eft4j.internal;
 
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.LogitSource;
+import io.github.eft4j.model.BatchDecodingState;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -45,7 +49,7 @@ class CloseablesTest {
     @Test
     void perSequenceBatchStateClosesTheOthersWhenOneFails() {
         List<Integer> closed = new ArrayList<>();
-        io.github.eft4j.LogitSource src = new io.github.eft4j.LogitSource() {
+        io.github.eft4j.model.LogitSource src = new io.github.eft4j.model.LogitSource() {
             int opened;
 
             @Override
@@ -54,9 +58,9 @@ class CloseablesTest {
             }
 
             @Override
-            public io.github.eft4j.DecodingState open(int[] prompt) {
+            public io.github.eft4j.model.DecodingState open(int[] prompt) {
                 int id = opened++;
-                return new io.github.eft4j.DecodingState() {
+                return new io.github.eft4j.model.DecodingState() {
                     @Override
                     public int vocabSize() {
                         return 4;
@@ -95,7 +99,7 @@ class CloseablesTest {
                 };
             }
         };
-        PerSequenceBatchState b = new PerSequenceBatchState(src, new int[][] {{1}, {2}, {3}});
+        BatchDecodingState b = src.openBatch(new int[][] {{1}, {2}, {3}}); // the default: one state per sequence
         IllegalStateException e = assertThrows(IllegalStateException.class, b::close);
         assertEquals("state 0 failed to close", e.getMessage());
         assertEquals(List.of(0, 1, 2), closed);

@@ -71,7 +71,7 @@ class TokenizerParityTest {
         for (TestTokenizers.Golden g : GOLDENS) {
             Tokenizer t = TestTokenizers.get(g.tokenizer());
             for (boolean skip : new boolean[] {false, true}) {
-                StreamingDecoder s = t.streamingDecoder(skip);
+                StreamingDetokenizer s = t.streamingDecoder(skip);
                 StringBuilder sb = new StringBuilder();
                 for (int id : g.ids()) {
                     String delta = s.next(id);

@@ -149,7 +149,7 @@ class TokenizerTest {
     void streamingDecoderHoldsBackIncompleteCharacters() {
         Tokenizer t = TestTokenizers.get("llama2");
         int[] ids = t.encode("🦙!", new EncodeOptions(false, true)); // ▁ then 4 byte tokens, then !
-        StreamingDecoder s = t.streamingDecoder(true);
+        StreamingDetokenizer s = t.streamingDecoder(true);
         StringBuilder sb = new StringBuilder();
         for (int id : ids) {
             String d = s.next(id);
@@ -158,7 +158,7 @@ class TokenizerTest {
         }
         assertEquals("🦙!", sb.append(s.finish()).toString());
         // An unfinished sequence at the end is flushed as U+FFFD, as the full decode does.
-        StreamingDecoder cut = t.streamingDecoder(true);
+        StreamingDetokenizer cut = t.streamingDecoder(true);
         StringBuilder c = new StringBuilder();
         for (int i = 0; i < ids.length - 2; i++) {
             c.append(cut.next(ids[i]));

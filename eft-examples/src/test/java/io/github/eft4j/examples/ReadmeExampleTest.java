@@ -1,14 +1,20 @@
 package io.github.eft4j.examples;
 
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.EFTSpec;
-import io.github.eft4j.EftDecoder;
-import io.github.eft4j.GenerationConfig;
-import io.github.eft4j.GenerationResult;
-import io.github.eft4j.Prompt;
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.onnx.ModelFolder;
 import io.github.eft4j.tokenizer.Tokenizer;
 import java.io.ByteArrayOutputStream;
@@ -30,7 +36,7 @@ class ReadmeExampleTest {
              ModelFolder small = ModelFolder.load(Path.of("models/mini/small-base"))) {
             ModelFolder.requireSameTokenizer(List.of(large, chat, small));
             Tokenizer tok = chat.tokenizer();
-            EftDecoder eft = EftDecoder.builder(EFTSpec.upscale())
+            EFTDecoder eft = EFTDecoder.builder(EFTSpec.upscale())
                     .source(EFTSpec.LARGE_BASE, large.source())
                     .source(EFTSpec.SMALL_FT, chat.source())
                     .source(EFTSpec.SMALL_BASE, small.source())

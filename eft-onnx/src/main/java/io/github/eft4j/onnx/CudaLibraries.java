@@ -2,7 +2,7 @@ package io.github.eft4j.onnx;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
 import io.github.eft4j.onnx.internal.OrtStartup;
 
 /**
@@ -21,7 +21,7 @@ final class CudaLibraries {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.addCUDA(deviceId);
         } catch (OrtException e) {
-            throw new EftException("CUDA execution provider: " + e.getMessage(), e);
+            throw new EFTException("CUDA execution provider: " + e.getMessage(), e);
         }
     }
 }

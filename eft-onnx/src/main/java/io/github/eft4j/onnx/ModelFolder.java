@@ -1,23 +1,34 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
-import io.github.eft4j.internal.json.Json;
+import io.github.eft4j.model.EFTException;
 import io.github.eft4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
- * A Hugging Face-style model folder loaded in one call: {@code model.onnx} (or
- * {@code onnx/model.onnx}), {@code config.json}, {@code tokenizer.json} and an optional
+ * A Hugging Face-style model folder loaded in one call: the graph ({@code model.onnx} at the root,
+ * or in {@code onnx/} as Hugging Face onnx-community folders have it, with any external data
+ * beside it), {@code config.json}, {@code tokenizer.json} and an optional
  * {@code generation_config.json}.
+ *
+ * <p><b>Variants.</b> A folder may hold several exports of one model side by side:
+ * {@code model.onnx} (variant {@code fp32}) and {@code model_<v>.onnx} (variant {@code <v>}:
+ * {@code fp16}, {@code q4}, {@code q4f16}, {@code int8}, ...); {@link #variants(Path)} lists them.
+ * {@code loader(dir).variant("q4")} picks one (an unknown name fails, listing those present).
+ * Without a choice the first present of {@link #VARIANT_PREFERENCE} is taken (closest to the
+ * original weights first), then any other in name order, and the choice is logged.
  *
  * <pre>{@code
  * try (ModelFolder large = ModelFolder.load(Path.of("models/mini/large-base"));
@@ -35,15 +46,27 @@ import java.util.function.Function;
  * @see #requireSameTokenizer(List)
  */
 public final class ModelFolder implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ModelFolder.class.getName());
+    private static final long INT_MAX = Integer.MAX_VALUE;
+
+    /**
+     * The variant order used when none is asked for: full precision first, then half precision,
+     * 8-bit, 4-bit.
+     */
+    public static final List<String> VARIANT_PREFERENCE = List.of("fp32", "fp16", "bf16", "int8", "uint8", "quantized",
+            "q8", "q4", "q4f16", "bnb4");
+
     private final Path dir;
+    private final Path model;
     private final OnnxLogitSource source;
     private final Tokenizer tokenizer;
     private final GenerationDefaults generation;
-    private final Map<String, Object> config;
+    private final OnnxModelConfig config;
 
-    private ModelFolder(Path dir, OnnxLogitSource source, Tokenizer tokenizer, GenerationDefaults generation,
-            Map<String, Object> config) {
+    private ModelFolder(Path dir, Path model, OnnxLogitSource source, Tokenizer tokenizer,
+            GenerationDefaults generation, OnnxModelConfig config) {
         this.dir = dir;
+        this.model = model;
         this.source = source;
         this.tokenizer = tokenizer;
         this.generation = generation;
@@ -55,7 +78,8 @@ public final class ModelFolder implements AutoCloseable {
      *
      * @param eosTokenIds end-of-sequence ids ({@code eos_token_id}, a number or a list), else the
      *     config's or the tokenizer's EOS
-     * @param bosTokenId {@code bos_token_id}
+     * @param bosTokenId {@code bos_token_id} (else config.json's)
+     * @param padTokenId {@code pad_token_id} (else config.json's)
      * @param doSample {@code do_sample}
      * @param temperature {@code temperature}
      * @param topP {@code top_p}
@@ -63,7 +87,8 @@ public final class ModelFolder implements AutoCloseable {
      * @param repetitionPenalty {@code repetition_penalty}
      * @param maxNewTokens {@code max_new_tokens}
      */
-    public record GenerationDefaults(List<Integer> eosTokenIds, OptionalInt bosTokenId, Optional<Boolean> doSample,
+    public record GenerationDefaults(List<Integer> eosTokenIds, OptionalInt bosTokenId, OptionalInt padTokenId,
+            Optional<Boolean> doSample,
             Optional<Double> temperature, Optional<Double> topP, OptionalInt topK, Optional<Double> repetitionPenalty,
             OptionalInt maxNewTokens) {
         /** Copies the list. */
@@ -73,40 +98,189 @@ public final class ModelFolder implements AutoCloseable {
     }
 
     /**
-     * Loads a folder on the CPU with default options.
+     * Loads a folder on the CPU with default options and the default variant.
      *
      * @param dir the folder
      * @return the loaded folder; close it
-     * @throws IllegalArgumentException if the folder or a required file is missing, or the
-     *     tokenizer does not fit the model
-     * @throws EftException if a file cannot be parsed or ONNX Runtime cannot load the model
+     * @throws IllegalArgumentException if the folder or a required file is missing, a config
+     *     value is out of range, or the tokenizer does not fit the model
+     * @throws EFTException if a file cannot be read or ONNX Runtime cannot load the model
      */
     public static ModelFolder load(Path dir) {
-        return load(dir, model -> OnnxOptions.builder(model).build());
+        return loader(dir).load();
     }
 
     /**
-     * Loads a folder.
+     * Loads a folder with the default variant.
      *
      * @param dir the folder
      * @param options builds the ONNX options for the model file found in the folder
      * @return the loaded folder; close it
-     * @throws IllegalArgumentException if the folder or a required file is missing, or the
-     *     tokenizer does not fit the model
-     * @throws EftException if a file cannot be parsed or ONNX Runtime cannot load the model
+     * @throws IllegalArgumentException if the folder or a required file is missing, a config
+     *     value is out of range, or the tokenizer does not fit the model
+     * @throws EFTException if a file cannot be read or ONNX Runtime cannot load the model
      */
     public static ModelFolder load(Path dir, Function<Path, OnnxOptions> options) {
+        return loader(dir).options(options).load();
+    }
+
+    /**
+     * Starts loading a folder with choices: variant, ONNX options, {@code text_config}.
+     *
+     * <pre>{@code
+     * try (ModelFolder m = ModelFolder.loader(dir).variant("q4").options(p -> OnnxOptions.builder(p).threads(1).build()).load()) {
+     *     ...
+     * }
+     * }</pre>
+     *
+     * @param dir the folder
+     * @return a loader
+     */
+    public static Loader loader(Path dir) {
+        return new Loader(dir);
+    }
+
+    /** Loads a {@link ModelFolder} with choices; see {@link ModelFolder#loader(Path)}. */
+    public static final class Loader {
+        private final Path dir;
+        private String variant;
+        private Function<Path, OnnxOptions> options = model -> OnnxOptions.builder(model).build();
+        private boolean textConfig;
+
+        private Loader(Path dir) {
+            this.dir = dir;
+        }
+
+        /**
+         * Picks a variant by name ({@code fp32} for {@code model.onnx}, {@code q4} for
+         * {@code model_q4.onnx}, ...; the file name is accepted too).
+         *
+         * @param variant the variant, or null for the default rule
+         * @return this loader
+         */
+        public Loader variant(String variant) {
+            this.variant = variant;
+            return this;
+        }
+
+        /**
+         * Sets how the ONNX options are built for the chosen model file.
+         *
+         * @param options from the model file to options
+         * @return this loader
+         */
+        public Loader options(Function<Path, OnnxOptions> options) {
+            this.options = java.util.Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Reads the language model's keys from {@code config.json}'s {@code text_config} object
+         * (multimodal models) instead of the top level.
+         *
+         * @param textConfig true to read {@code text_config}
+         * @return this loader
+         */
+        public Loader textConfig(boolean textConfig) {
+            this.textConfig = textConfig;
+            return this;
+        }
+
+        /**
+         * Loads the folder.
+         *
+         * @return the loaded folder; close it
+         * @throws IllegalArgumentException if the folder or a required file is missing, the variant
+         *     is unknown, a config value is out of range, or the tokenizer does not fit the model
+         * @throws EFTException if a file cannot be read or ONNX Runtime cannot load the model
+         */
+        public ModelFolder load() {
+            return ModelFolder.load(dir, variant, options, textConfig);
+        }
+    }
+
+    /**
+     * Lists the variants a folder holds, in the order of the default rule.
+     *
+     * @param dir the folder
+     * @return variant name to model file, e.g. {@code fp32 -> dir/onnx/model.onnx}
+     * @throws IllegalArgumentException if the folder does not exist
+     */
+    public static Map<String, Path> variants(Path dir) {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model folder not found: " + dir);
         }
-        Path model = dir.resolve("model.onnx");
-        if (!Files.isRegularFile(model)) {
-            model = dir.resolve("onnx").resolve("model.onnx");
+        Map<String, Path> found = variantsIn(dir);
+        if (found.isEmpty() && Files.isDirectory(dir.resolve("onnx"))) {
+            found = variantsIn(dir.resolve("onnx"));
         }
-        if (!Files.isRegularFile(model)) {
-            throw new IllegalArgumentException("no model.onnx in " + dir + " (expected model.onnx or onnx/model.onnx)");
+        Map<String, Path> ordered = new LinkedHashMap<>();
+        for (String v : VARIANT_PREFERENCE) {
+            if (found.containsKey(v)) {
+                ordered.put(v, found.get(v));
+            }
         }
-        Map<String, Object> config = readObject(dir.resolve("config.json"), true);
+        new TreeMap<>(found).forEach(ordered::putIfAbsent);
+        return ordered;
+    }
+
+    private static Map<String, Path> variantsIn(Path d) {
+        Map<String, Path> out = new HashMap<>();
+        try (Stream<Path> files = Files.list(d)) {
+            files.filter(Files::isRegularFile).forEach(f -> {
+                String n = f.getFileName().toString();
+                if (n.equals("model.onnx")) {
+                    out.put("fp32", f);
+                } else if (n.startsWith("model_") && n.endsWith(".onnx") && n.length() > 11) {
+                    out.put(n.substring(6, n.length() - 5), f);
+                }
+            });
+        } catch (IOException e) {
+            throw new EFTException("cannot list " + d + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static Path pick(Path dir, String variant) {
+        Map<String, Path> all = variants(dir);
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no model.onnx in " + dir + " (expected model.onnx or onnx/model.onnx, "
+                    + "or model_<variant>.onnx beside them)");
+        }
+        if (variant != null) {
+            String v = variant.endsWith(".onnx") ? variant.equals("model.onnx") ? "fp32"
+                    : variant.substring(variant.startsWith("model_") ? 6 : 0, variant.length() - 5) : variant;
+            Path p = all.get(v);
+            if (p == null) {
+                throw new IllegalArgumentException("variant '" + variant + "' not found in " + dir + ": found "
+                        + describe(all));
+            }
+            return p;
+        }
+        Map.Entry<String, Path> first = all.entrySet().iterator().next();
+        if (all.size() > 1) {
+            LOG.log(System.Logger.Level.INFO, "{0}: loading variant {1} ({2}) of {3}", dir, first.getKey(),
+                    first.getValue().getFileName(), describe(all));
+        }
+        return first.getValue();
+    }
+
+    private static String describe(Map<String, Path> all) {
+        StringBuilder sb = new StringBuilder();
+        all.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append(" (").append(v.getFileName()).append(')'));
+        return sb.toString();
+    }
+
+    private static ModelFolder load(Path dir, String variant, Function<Path, OnnxOptions> options, boolean textConfig) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("model folder not found: " + dir);
+        }
+        Path model = pick(dir, variant);
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new IllegalArgumentException("no config.json in " + dir);
+        }
+        OnnxModelConfig config = OnnxModelConfig.read(configFile, textConfig);
         Path tokFile = dir.resolve("tokenizer.json");
         Tokenizer tokenizer;
         try {
@@ -114,24 +288,42 @@ public final class ModelFolder implements AutoCloseable {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("no tokenizer.json in " + dir, e);
         } catch (IOException e) {
-            throw new EftException("cannot read " + tokFile + ": " + e.getMessage(), e);
+            throw new EFTException("cannot read " + tokFile + ": " + e.getMessage(), e);
         }
-        Map<String, Object> gen = readObject(dir.resolve("generation_config.json"), false);
+        Path genFile = dir.resolve("generation_config.json");
+        JsonFields gen = Files.isRegularFile(genFile) ? JsonFields.read(genFile) : null;
         GenerationDefaults defaults = defaults(gen, config, tokenizer);
-        OnnxLogitSource source = OnnxLogitSource.open(options.apply(model));
+        OnnxLogitSource source = OnnxLogitSource.open(options.apply(model), config);
         try {
             if (tokenizer.vocabSize() > source.vocabSize()) {
                 throw new IllegalArgumentException("tokenizer of " + dir + " has " + tokenizer.vocabSize()
                         + " ids but the model has only " + source.vocabSize() + " logits per row");
             }
-            if (config.get("vocab_size") instanceof Long v && v != source.vocabSize()) {
-                throw new IllegalArgumentException("config.json of " + dir + " says vocab_size " + v
-                        + " but the model has " + source.vocabSize() + " logits per row");
-            }
-            return new ModelFolder(dir, source, tokenizer, defaults, config);
+            checkIds(gen != null ? genFile : configFile, defaults, source.vocabSize());
+            return new ModelFolder(dir, model, source, tokenizer, defaults, config);
         } catch (RuntimeException e) {
             source.close();
             throw e;
+        }
+    }
+
+    /** Special token ids must be rows of the model's logits. */
+    private static void checkIds(Path file, GenerationDefaults d, int vocab) {
+        List<String> bad = new ArrayList<>();
+        for (int id : d.eosTokenIds()) {
+            if (id >= vocab) {
+                bad.add("eos_token_id " + id);
+            }
+        }
+        if (d.bosTokenId().isPresent() && d.bosTokenId().getAsInt() >= vocab) {
+            bad.add("bos_token_id " + d.bosTokenId().getAsInt());
+        }
+        if (d.padTokenId().isPresent() && d.padTokenId().getAsInt() >= vocab) {
+            bad.add("pad_token_id " + d.padTokenId().getAsInt());
+        }
+        if (!bad.isEmpty()) {
+            throw new IllegalArgumentException(file + " (or config.json): " + String.join(", ", bad)
+                    + " outside the model's vocabulary [0, " + vocab + ")");
         }
     }
 
@@ -205,7 +397,25 @@ public final class ModelFolder implements AutoCloseable {
      * @return its value, if present and a string
      */
     public Optional<String> configString(String key) {
-        return config.get(key) instanceof String s ? Optional.of(s) : Optional.empty();
+        return config.fields().get(key) instanceof String s ? Optional.of(s) : Optional.empty();
+    }
+
+    /**
+     * Returns what {@code config.json} says, read once when the folder was loaded.
+     *
+     * @return the config
+     */
+    public OnnxModelConfig config() {
+        return config;
+    }
+
+    /**
+     * Returns the graph file that was loaded (the chosen variant).
+     *
+     * @return e.g. {@code dir/onnx/model_q4.onnx}
+     */
+    public Path modelFile() {
+        return model;
     }
 
     /** Closes the model. Idempotent. */
@@ -219,58 +429,25 @@ public final class ModelFolder implements AutoCloseable {
         return "ModelFolder[" + dir + "]";
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> readObject(Path file, boolean required) {
-        if (!Files.isRegularFile(file)) {
-            if (required) {
-                throw new IllegalArgumentException("no " + file.getFileName() + " in " + file.getParent());
-            }
-            return Map.of();
-        }
-        try {
-            Object v = Json.parse(Files.readString(file));
-            if (!(v instanceof Map<?, ?> m)) {
-                throw new EftException(file + ": expected a JSON object");
-            }
-            return (Map<String, Object>) m;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new EftException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static GenerationDefaults defaults(Map<String, Object> gen, Map<String, Object> config, Tokenizer tok) {
-        List<Integer> eos = ids(gen.get("eos_token_id"));
+    private static GenerationDefaults defaults(JsonFields gen, OnnxModelConfig config, Tokenizer tok) {
+        List<Integer> eos = gen != null ? gen.integers("eos_token_id", 0, INT_MAX) : List.of();
         if (eos.isEmpty()) {
-            eos = ids(config.get("eos_token_id"));
+            eos = config.eosTokenIds();
         }
         if (eos.isEmpty() && tok.eosId().isPresent()) {
             eos = List.of(tok.eosId().getAsInt());
         }
-        Object bos = gen.containsKey("bos_token_id") ? gen.get("bos_token_id") : config.get("bos_token_id");
-        return new GenerationDefaults(eos,
-                bos instanceof Long l ? OptionalInt.of(l.intValue()) : OptionalInt.empty(),
-                gen.get("do_sample") instanceof Boolean b ? Optional.of(b) : Optional.empty(),
-                number(gen.get("temperature")), number(gen.get("top_p")),
-                gen.get("top_k") instanceof Long k ? OptionalInt.of(k.intValue()) : OptionalInt.empty(),
-                number(gen.get("repetition_penalty")),
-                gen.get("max_new_tokens") instanceof Long n ? OptionalInt.of(n.intValue()) : OptionalInt.empty());
-    }
-
-    private static Optional<Double> number(Object o) {
-        return o instanceof Number n ? Optional.of(n.doubleValue()) : Optional.empty();
-    }
-
-    private static List<Integer> ids(Object o) {
-        List<Integer> out = new ArrayList<>();
-        if (o instanceof Long l) {
-            out.add(l.intValue());
-        } else if (o instanceof List<?> list) {
-            for (Object e : list) {
-                if (e instanceof Long l) {
-                    out.add(l.intValue());
-                }
-            }
+        OptionalInt bos = gen != null && gen.has("bos_token_id") ? gen.integer("bos_token_id", 0, INT_MAX)
+                : config.bosTokenId();
+        OptionalInt pad = gen != null && gen.has("pad_token_id") ? gen.integer("pad_token_id", 0, INT_MAX)
+                : config.padTokenId();
+        if (gen == null) {
+            return new GenerationDefaults(eos, bos, pad, Optional.empty(), Optional.empty(), Optional.empty(),
+                    OptionalInt.empty(), Optional.empty(), OptionalInt.empty());
         }
-        return out;
+        return new GenerationDefaults(eos, bos, pad, gen.bool("do_sample"),
+                gen.number("temperature", 0, Double.MAX_VALUE, false), gen.number("top_p", 0, 1, false),
+                gen.integer("top_k", 0, INT_MAX), gen.number("repetition_penalty", 0, Double.MAX_VALUE, true),
+                gen.integer("max_new_tokens", 0, INT_MAX));
     }
 }

@@ -1,15 +1,23 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.BatchDecodingState;
+import io.github.eft4j.model.BatchDecodingState;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 
 /**
- * Several sequences of one {@link OnnxLogitSource} advanced in one forward pass per step.
- * Prompts are left-padded to the longest: padding columns have attention mask 0 and position id
- * 1 (as HF does), real tokens count positions from 0 in every row, so each row's logits equal
- * those of the row decoded alone.
+ * Several sequences of one {@link OnnxLogitSource} advanced in one forward pass per step, each row
+ * giving the logits it would give decoded alone.
+ *
+ * <p><b>Padding.</b> On optimum graphs prompts are left-padded to the longest: padding columns
+ * have attention mask 0 and position id 1 (as HF does), real tokens count positions from 0 in
+ * every row. {@code GroupQueryAttention} reads only each row's count of mask ones (it assumes
+ * right padding; a left-padded row would silently attend to padding), so there prompts are
+ * right-padded: row {@code r} holds its tokens at positions {@code [0, len_r)}, its next token is
+ * written at {@code len_r}, and the prefill logits of row {@code r} are read at {@code len_r - 1}.
+ * A GroupQueryAttention graph that returns only the last position's logits cannot give the
+ * shorter rows theirs, so prompts of different lengths are refused there.
  *
  * <p>Threads, {@link #cancel()}, {@link #close()} and logits views behave as in
  * {@link OnnxDecodingState}: one thread at a time (a concurrent call throws
@@ -23,36 +31,59 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
     private final OnnxLogitSource src;
     private final KvStepper step;
     private final int[] lengths;
+    private final int[] logitsRow; // exposed row holding each sequence's next-token logits
     private final CallGuard guard;
 
     OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts) {
         this.src = src;
         int b = prompts.length;
         this.lengths = new int[b];
+        this.logitsRow = new int[b];
+        int p = 0;
+        int shortest = Integer.MAX_VALUE;
+        for (int[] pr : prompts) {
+            p = Math.max(p, pr.length);
+            shortest = Math.min(shortest, pr.length);
+        }
+        OnnxGraphLayout layout = src.layout();
+        boolean rightPad = layout.attention() == OnnxGraphLayout.Attention.GROUP_QUERY;
+        if (rightPad && (layout.lastRowOnly() || src.lastRowOnlyObserved()) && shortest != p) {
+            throw ragged(src, prompts, null);
+        }
         this.step = new KvStepper(src, b);
         this.guard = new CallGuard("batch decoding state of " + src.name(), this::free);
         try {
-            int p = 0;
-            for (int[] pr : prompts) {
-                p = Math.max(p, pr.length);
-            }
             step.ensureTokens(p);
-            step.ensureColumns(p);
+            step.ensureColumns(p + 1);
             for (int r = 0; r < b; r++) {
-                int pad = p - prompts[r].length;
+                int len = prompts[r].length;
+                int pad = rightPad ? 0 : p - len; // first real column
                 for (int j = 0; j < p; j++) {
-                    boolean real = j >= pad;
+                    boolean real = j >= pad && j < pad + len;
                     step.ids.setAtIndex(I64, (long) r * p + j, real ? prompts[r][j - pad] : 0);
-                    step.pos.setAtIndex(I64, (long) r * p + j, real ? j - pad : 1);
+                    step.pos.setAtIndex(I64, (long) r * p + j, real ? j - pad : rightPad ? j : 1);
                     step.mask(r, j, real ? 1 : 0);
                 }
-                lengths[r] = prompts[r].length;
+                lengths[r] = len;
+                // right padding: row len - 1 holds the next-token logits (the last row only if len == p)
+                logitsRow[r] = rightPad && shortest != p ? len - 1 : 0;
             }
-            step.run(p, 1);
+            step.run(p, rightPad && shortest != p ? p : 1);
         } catch (RuntimeException e) {
             step.close();
+            if (rightPad && shortest != p && src.lastRowOnlyObserved() && e instanceof IllegalArgumentException) {
+                throw ragged(src, prompts, e); // the graph declared every position but returned the last only
+            }
             throw e;
         }
+    }
+
+    private static IllegalArgumentException ragged(OnnxLogitSource src, int[][] prompts, Throwable cause) {
+        int[] lens = Arrays.stream(prompts).mapToInt(pr -> pr.length).toArray();
+        return new IllegalArgumentException("prompts of different lengths " + Arrays.toString(lens)
+                + " cannot be batched on " + src.path() + ": its GroupQueryAttention needs right padding, and its "
+                + "logits hold only the last position, which is padding for the shorter prompts; open them as "
+                + "separate states or give them one length", cause);
     }
 
     @Override
@@ -77,7 +108,7 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
         guard.enter();
         try {
             check(sequence);
-            return step.row(sequence, 0);
+            return step.row(sequence, logitsRow[sequence]);
         } finally {
             guard.exit();
         }
@@ -93,7 +124,7 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
                 throw new IllegalArgumentException("destination holds " + dst.length + " floats, expected at least vocabSize "
                         + src.vocabSize());
             }
-            step.copyRow(sequence, 0, dst);
+            step.copyRowTo(sequence, logitsRow[sequence], dst);
         } finally {
             guard.exit();
         }
@@ -116,11 +147,13 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
             for (int r = 0; r < tokens.length; r++) {
                 step.ids.setAtIndex(I64, r, tokens[r]);
                 step.pos.setAtIndex(I64, r, lengths[r]);
-                step.mask(r, c, 1);
+                // right padding: the new token is the row's next position; left padding: the new column
+                step.mask(r, step.countsMask() ? lengths[r] : c, 1);
             }
             step.run(1, 1);
             for (int r = 0; r < lengths.length; r++) {
                 lengths[r]++;
+                logitsRow[r] = 0;
             }
         } catch (CancellationException e) {
             throw guard.closedDuring(e);

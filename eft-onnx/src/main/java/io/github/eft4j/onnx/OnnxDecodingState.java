@@ -1,6 +1,6 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -19,6 +19,10 @@ import java.util.concurrent.CancellationException;
  * length would pass the model's maximum positions; then the state recomputes its cache from the
  * kept tokens. This relies on the graph honouring {@code attention_mask} for every key column,
  * which HF exports do.
+ *
+ * <p>On a {@code GroupQueryAttention} graph the mask is only counted, so rollback rewinds the
+ * length instead (the next run writes over the dropped positions, in place when the source keeps
+ * the KV buffer itself); nothing dead is left and no compaction is needed.
  *
  * <p><b>Threads.</b> One thread at a time: a call that arrives while another thread is inside
  * one throws {@link IllegalStateException} naming that thread (calls from different threads one
@@ -128,7 +132,7 @@ public final class OnnxDecodingState implements DecodingState {
                 throw new IllegalArgumentException("destination holds " + dst.length + " floats, expected at least vocabSize "
                         + src.vocabSize());
             }
-            step.copyRow(0, rowBase + row, dst);
+            step.copyRowTo(0, rowBase + row, dst);
         } finally {
             guard.exit();
         }
@@ -200,9 +204,15 @@ public final class OnnxDecodingState implements DecodingState {
         }
         int firstOfLastRun = length - rows; // token index that produced logits row 0
         if (newLength - 1 >= firstOfLastRun) {
-            // the next-token row after the prefix is already there: only hide the dropped columns
-            for (int j = newLength; j < length; j++) {
-                step.mask(0, column[j], 0);
+            // the next-token row after the prefix is already there: only drop the columns
+            if (step.countsMask()) {
+                if (!rebuild) { // else the cache is rebuilt from tokens on the next run anyway
+                    step.rewind(newLength);
+                }
+            } else {
+                for (int j = newLength; j < length; j++) {
+                    step.mask(0, column[j], 0);
+                }
             }
             rowBase += newLength - 1 - firstOfLastRun;
             rows = 1;
@@ -213,8 +223,12 @@ public final class OnnxDecodingState implements DecodingState {
             prefill(tokens, newLength);
             return;
         }
-        for (int j = newLength - 1; j < length; j++) {
-            step.mask(0, column[j], 0);
+        if (step.countsMask()) {
+            step.rewind(newLength - 1);
+        } else {
+            for (int j = newLength - 1; j < length; j++) {
+                step.mask(0, column[j], 0);
+            }
         }
         int oldLength = length;
         length = newLength - 1;
@@ -235,6 +249,11 @@ public final class OnnxDecodingState implements DecodingState {
     private boolean needsCompaction(int live, int k) {
         int dead = step.columns() - live;
         return dead > Math.max(live, 16) || step.columns() + k > src.maxColumns();
+    }
+
+    /** Positions the in-place KV buffer holds now (0 when the cache is concatenated); for tests. */
+    int kvCapacity() {
+        return step.kvCapacity();
     }
 
     /**

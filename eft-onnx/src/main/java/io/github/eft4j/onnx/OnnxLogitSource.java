@@ -1,24 +1,28 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.BatchDecodingState;
-import io.github.eft4j.EftException;
-import io.github.eft4j.LogitSource;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.EFTException;
+import io.github.eft4j.model.LogitSource;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.OrtEnv;
+import io.github.eft4j.onnx.internal.OnnxModelFile;
 import io.github.eft4j.onnx.internal.OrtLog;
 import io.github.eft4j.onnx.internal.OrtMemoryInfo;
 import io.github.eft4j.onnx.internal.OrtSession;
 import io.github.eft4j.onnx.internal.OrtSessionOptions;
 import java.lang.foreign.Arena;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link LogitSource} backed by an ONNX Runtime session on an exported decoder graph (HF optimum
- * layout, see {@link OnnxGraphLayout}), driven through ORT's C API with IoBinding so the KV cache
- * stays in the execution provider's memory between steps.
+ * or ONNX Runtime GenAI layout, see {@link OnnxGraphLayout}; weights may live in external data
+ * files beside the model), driven through ORT's C API with IoBinding so the KV cache stays in the
+ * execution provider's memory between steps.
  *
  * <pre>{@code
  * try (OnnxLogitSource model = OnnxLogitSource.open(OnnxOptions.builder(Path.of("model.onnx")).threads(1).build());
@@ -35,8 +39,8 @@ public final class OnnxLogitSource implements LogitSource {
     private static final System.Logger LOG = System.getLogger(OnnxLogitSource.class.getName());
 
     /** Addresses of the NUL-terminated input and output names, allocated once per source. */
-    record Names(long inputIds, long attentionMask, long positionIds, long useCacheBranch, long numLogitsToKeep,
-            long logits, long[] pastNames, long[] presentNames) {
+    record Names(long inputIds, long attentionMask, long positionIds, long useCacheBranch, long logitsToKeep,
+            long seqlensK, long totalSequenceLength, long logits, long[] pastNames, long[] presentNames) {
         long past(int i) {
             return pastNames[i];
         }
@@ -53,6 +57,8 @@ public final class OnnxLogitSource implements LogitSource {
     private final OrtMemoryInfo cpuInfo;
     private final OrtMemoryInfo kvInfo;
     private final ExecutionProvider activeProvider;
+    private final List<String> configDifferences = new java.util.ArrayList<>();
+    private final boolean kvInPlace;
     private final Arena arena = Arena.ofShared();
     private final Names names;
     private static final java.util.concurrent.atomic.AtomicInteger LIVE_SOURCES =
@@ -61,11 +67,12 @@ public final class OnnxLogitSource implements LogitSource {
     private static final AtomicBoolean CUDA_WARNED = new AtomicBoolean();
 
     private final AtomicBoolean placementChecked = new AtomicBoolean();
+    private volatile boolean lastRowOnlyObserved;
     private volatile String placementError;
     private int openStates;
     private boolean closed;
 
-    private OnnxLogitSource(OnnxOptions options, boolean kvInCudaMemory) {
+    private OnnxLogitSource(OnnxOptions options, OnnxModelConfig givenConfig, boolean kvInCudaMemory) {
         this.options = options;
         Path model = options.model();
         if (!Files.isRegularFile(model)) {
@@ -73,19 +80,23 @@ public final class OnnxLogitSource implements LogitSource {
                     + " (expected an .onnx file)");
         }
         Path dir = model.toAbsolutePath().getParent();
-        this.config = configFor(dir);
+        this.config = givenConfig != null ? givenConfig : configFor(dir);
+        OnnxModelFile file = scan(model);
+        if (file != null) {
+            checkExternalData(model, file);
+        }
         boolean cuda = options.provider() == ExecutionProvider.CUDA;
         OrtSession s = null;
         if (cuda) {
             StringBuilder ortLog = new StringBuilder();
             try {
                 // ORT's own error lines (the library that failed to load) are folded into one message
-                s = OrtLog.capturing(ortLog, () -> createSession(true));
+                s = OrtLog.capturing(ortLog, () -> createSession(true, file));
             } catch (RuntimeException e) {
                 String reason = cudaFailure(e, ortLog);
                 if (options.strict()) {
                     arena.close();
-                    throw new EftException("CUDA was requested strictly (device " + options.deviceId()
+                    throw new EFTException("CUDA was requested strictly (device " + options.deviceId()
                             + ") but cannot be used: " + reason, e);
                 }
                 // one warning per process, not per model: every later source would say the same
@@ -97,9 +108,11 @@ public final class OnnxLogitSource implements LogitSource {
         OrtMemoryInfo cpu = null, kv = null;
         try {
             if (s == null) {
-                s = createSession(false);
+                s = createSession(false, file);
             }
-            OnnxGraphLayout l = OnnxGraphLayout.discover(s.inputs(), s.outputs(), config);
+            boolean gqa = file != null && !file.nodes("GroupQueryAttention").isEmpty();
+            OnnxGraphLayout l = OnnxGraphLayout.discover(s.inputs(), s.outputs(), config, gqa);
+            reportDifferences(l);
             cpu = OrtMemoryInfo.cpu();
             // CUDA-only: KV bound to device memory (the test hook binds it so on a CPU session)
             kv = cuda || kvInCudaMemory ? OrtMemoryInfo.device("Cuda", options.deviceId()) : cpu;
@@ -121,6 +134,9 @@ public final class OnnxLogitSource implements LogitSource {
         this.cpuInfo = cpu;
         this.kvInfo = kv;
         this.activeProvider = cuda ? ExecutionProvider.CUDA : ExecutionProvider.CPU;
+        // in place needs KV memory we allocate ourselves: host memory only
+        this.kvInPlace = layout.attention() == OnnxGraphLayout.Attention.GROUP_QUERY && kv == cpu
+                && options.inPlaceKv();
         int n = 2 * layout.layers();
         long[] past = new long[n], present = new long[n];
         for (int i = 0; i < n; i++) {
@@ -128,7 +144,8 @@ public final class OnnxLogitSource implements LogitSource {
             present[i] = name(layout.presentName(i));
         }
         this.names = new Names(name("input_ids"), name("attention_mask"), name("position_ids"),
-                name("use_cache_branch"), name("num_logits_to_keep"), name("logits"), past, present);
+                name("use_cache_branch"), name(layout.logitsToKeepInput().orElse("logits_to_keep")), name("seqlens_k"),
+                name("total_sequence_length"), name("logits"), past, present);
         LIVE_SOURCES.incrementAndGet();
     }
 
@@ -159,13 +176,74 @@ public final class OnnxLogitSource implements LogitSource {
         return OnnxModelConfig.readBeside(dir);
     }
 
+    /** The file's nodes and external data, or null if it cannot be walked (ORT then reports the problem). */
+    private static OnnxModelFile scan(Path model) {
+        try {
+            return OnnxModelFile.scan(model);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot scan {0}: {1}", model, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Fails with one message naming the file when external data ORT would need is missing or
+     * short (ORT resolves {@code location} relative to the model's folder).
+     */
+    private static void checkExternalData(Path model, OnnxModelFile file) {
+        Path dir = model.toAbsolutePath().getParent();
+        java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+        for (OnnxModelFile.ExternalTensor t : file.externalData()) {
+            Path data = dir.resolve(t.location()).normalize();
+            Long size = sizes.computeIfAbsent(t.location(), k -> {
+                try {
+                    return Files.isRegularFile(data) ? Files.size(data) : -1L;
+                } catch (IOException e) {
+                    return -1L;
+                }
+            });
+            if (size < 0) {
+                throw new IllegalArgumentException("model " + model.getFileName() + " keeps its weights in the external "
+                        + "data file '" + t.location() + "' (tensor " + t.tensor() + "), expected at " + data
+                        + ", which does not exist: copy it beside the model");
+            }
+            if (t.length() >= 0 && t.offset() + t.length() > size) {
+                throw new IllegalArgumentException("external data file " + data + " of model " + model.getFileName()
+                        + " is too short: tensor " + t.tensor() + " needs bytes [" + t.offset() + ", "
+                        + (t.offset() + t.length()) + ") but the file has " + size + " bytes (truncated download?)");
+            }
+        }
+    }
+
+    /** Logs where config.json and the graph disagree on things the graph decides. */
+    private void reportDifferences(OnnxGraphLayout l) {
+        String where = config.source().isEmpty() ? "config.json" : config.source();
+        differs(where, "num_key_value_heads", config.numKvHeads(), l.kvHeads(), "KV heads");
+        differs(where, "head_dim", config.headDim(), l.headDim(), "head size");
+        differs(where, "num_hidden_layers", config.numLayers(), l.layers(), "layers");
+    }
+
+    private void differs(String where, String key, java.util.OptionalInt said, int graph, String what) {
+        if (said.isPresent() && said.getAsInt() != graph) {
+            String note = where + " says " + key + " " + said.getAsInt() + " but the graph " + options.model().getFileName()
+                    + " has " + graph + " " + what + "; using the graph";
+            configDifferences.add(note);
+            LOG.log(System.Logger.Level.INFO, note);
+        }
+    }
+
+    /** What config.json said that the graph overrode (also logged at INFO); for tests. */
+    List<String> configDifferences() {
+        return List.copyOf(configDifferences);
+    }
+
     /**
      * Opens a source on a model file with default options (CPU, shared thread pool).
      *
      * @param model the {@code .onnx} file
      * @return the source
      * @throws IllegalArgumentException if the file does not exist
-     * @throws EftException if ORT cannot load it or the graph layout is not supported
+     * @throws EFTException if ORT cannot load it or the graph layout is not supported
      */
     public static OnnxLogitSource open(Path model) {
         return open(OnnxOptions.builder(model).build());
@@ -177,11 +255,16 @@ public final class OnnxLogitSource implements LogitSource {
      * @param options what to open and how
      * @return the source
      * @throws IllegalArgumentException if the model file does not exist
-     * @throws EftException if ORT cannot load it, the graph layout is not supported, or CUDA was
+     * @throws EFTException if ORT cannot load it, the graph layout is not supported, or CUDA was
      *     requested strictly and cannot be used ({@link OrtStatusException} carries ORT's code)
      */
     public static OnnxLogitSource open(OnnxOptions options) {
-        return new OnnxLogitSource(options, false);
+        return new OnnxLogitSource(options, null, false);
+    }
+
+    /** Opens a source with a config already read (by {@link ModelFolder}): config.json is read once. */
+    static OnnxLogitSource open(OnnxOptions options, OnnxModelConfig config) {
+        return new OnnxLogitSource(options, config, false);
     }
 
     /**
@@ -189,14 +272,14 @@ public final class OnnxLogitSource implements LogitSource {
      * silently places on CPU; the placement check must notice.
      */
     static OnnxLogitSource openWithKvBoundToCuda(OnnxOptions options) {
-        return new OnnxLogitSource(options, true);
+        return new OnnxLogitSource(options, null, true);
     }
 
     private long name(String s) {
         return arena.allocateFrom(s).address();
     }
 
-    private OrtSession createSession(boolean cuda) {
+    private OrtSession createSession(boolean cuda, OnnxModelFile file) {
         OrtEnv.get(); // ours first: it owns the shared thread pool, and ORT keeps one env per process
         boolean shared = options.threads() == 0 && !sharedPoolMissing;
         try (OrtSessionOptions so = OrtSessionOptions.create()) {
@@ -218,10 +301,35 @@ public final class OnnxLogitSource implements LogitSource {
                 sharedPoolMissing = true;
                 LOG.log(System.Logger.Level.WARNING, "ONNX Runtime environment has no global thread pool (it was "
                         + "created outside eft-onnx); sources without threads(n) get cores / live sources threads each");
-                return createSession(cuda);
+                return createSession(cuda, file);
             }
-            throw e;
+            throw unknownOperator(e, file).orElse(e);
         }
+    }
+
+    /**
+     * Names the operator when ORT cannot load a graph because an operator (typically a
+     * {@code com.microsoft} contrib op newer than this ORT build) is not implemented.
+     */
+    private java.util.Optional<EFTException> unknownOperator(OrtStatusException e, OnnxModelFile file) {
+        String msg = e.ortMessage();
+        if (file == null || !(msg.contains("not a registered function/op") || msg.contains("Could not find an "
+                + "implementation") || msg.contains("No Op registered") || msg.contains("No opset import"))) {
+            return java.util.Optional.empty();
+        }
+        for (OnnxModelFile.Node n : file.nodes()) {
+            if (msg.contains(n.opType())) {
+                return java.util.Optional.of(new EFTException("cannot load " + options.model() + ": operator "
+                        + n.qualifiedOp() + (n.name().isEmpty() ? "" : " (node '" + n.name() + "')")
+                        + " is not implemented by ONNX Runtime " + OrtApi.version() + (cuda() ? "" : " on CPU")
+                        + "; re-export the model for this runtime or use a build that has it. ORT said: " + msg, e));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private boolean cuda() {
+        return options.provider() == ExecutionProvider.CUDA;
     }
 
     /** Threads for a source when the shared pool is missing: the cores divided among live sources. */
@@ -265,6 +373,11 @@ public final class OnnxLogitSource implements LogitSource {
     @Override
     public String name() {
         return options.model().getFileName().toString();
+    }
+
+    /** The model file, for messages. */
+    Path path() {
+        return options.model();
     }
 
     @Override
@@ -352,6 +465,24 @@ public final class OnnxLogitSource implements LogitSource {
         return names;
     }
 
+    /** Whether a run showed that the graph returns only the last position's logits (not declared so). */
+    boolean lastRowOnlyObserved() {
+        return lastRowOnlyObserved;
+    }
+
+    void observeLastRowOnly() {
+        if (!lastRowOnlyObserved) {
+            lastRowOnlyObserved = true;
+            LOG.log(System.Logger.Level.DEBUG, "{0} returns only the last position''s logits; multi-token appends "
+                    + "run one token at a time", name());
+        }
+    }
+
+    /** Whether states write the KV cache in place (GroupQueryAttention, host memory). */
+    boolean kvInPlace() {
+        return kvInPlace;
+    }
+
     /**
      * Checks, on the first run of this source, that ORT put the KV cache where it was asked to:
      * binding "Cuda" memory on a session without the CUDA provider succeeds and silently lands on
@@ -377,7 +508,7 @@ public final class OnnxLogitSource implements LogitSource {
             error = placementError;
         }
         if (error != null && options.strict()) {
-            throw new EftException(error + " (strict)");
+            throw new EFTException(error + " (strict)");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.eft4j.onnx;
 
+
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -17,7 +18,14 @@ import java.util.Objects;
  *
  * <p><b>Provider.</b> With {@link ExecutionProvider#CUDA} the KV cache stays in device memory and
  * logits are copied to host memory. If CUDA cannot be used, a {@link #strict() strict} source fails
- * with an {@link io.github.eft4j.EftException}; otherwise it logs one warning and runs on CPU.
+ * with an {@link io.github.eft4j.model.EFTException}; otherwise it logs one warning and runs on CPU.
+ *
+ * <p><b>KV in place.</b> On a {@code GroupQueryAttention} graph (ONNX Runtime GenAI's builder)
+ * with the KV cache in host memory, each state owns one buffer per KV tensor, bound as both
+ * {@code past_key_values.*} and {@code present.*}: the operator writes the new positions in place
+ * and nothing is copied per token; the buffer grows geometrically. {@code inPlaceKv(false)} (or a
+ * CUDA session) lets ORT allocate {@code present.*} each step instead, as for optimum graphs,
+ * whose layout always concatenates.
  *
  * <pre>{@code
  * OnnxOptions o = OnnxOptions.builder(Path.of("model.onnx")).threads(1).build();
@@ -30,9 +38,11 @@ import java.util.Objects;
  * @param deviceId the CUDA device id (ignored on CPU)
  * @param memoryLimitBytes the CUDA arena limit in bytes, 0 for none (ignored on CPU)
  * @param strict fail instead of falling back to CPU when CUDA cannot be used
+ * @param inPlaceKv share one KV buffer between past and present on GroupQueryAttention graphs
+ *     (host memory only; ignored elsewhere)
  */
 public record OnnxOptions(Path model, int threads, ExecutionProvider provider, int deviceId, long memoryLimitBytes,
-        boolean strict) {
+        boolean strict, boolean inPlaceKv) {
 
     /**
      * The largest own pool a source may ask for: each ORT thread reserves a stack, and more
@@ -62,7 +72,8 @@ public record OnnxOptions(Path model, int threads, ExecutionProvider provider, i
     }
 
     /**
-     * Starts options for a model file: CPU, shared thread pool, not strict.
+     * Starts options for a model file: CPU, shared thread pool, not strict, KV in place where the
+     * graph allows.
      *
      * @param model the {@code .onnx} file
      * @return a builder
@@ -79,6 +90,7 @@ public record OnnxOptions(Path model, int threads, ExecutionProvider provider, i
         private int deviceId;
         private long memoryLimitBytes;
         private boolean strict;
+        private boolean inPlaceKv = true;
 
         private Builder(Path model) {
             this.model = model;
@@ -141,13 +153,25 @@ public record OnnxOptions(Path model, int threads, ExecutionProvider provider, i
         }
 
         /**
+         * Shares one KV buffer between past and present on GroupQueryAttention graphs (the
+         * default); false lets ORT allocate the present tensors every step.
+         *
+         * @param inPlace true to write the KV cache in place
+         * @return this builder
+         */
+        public Builder inPlaceKv(boolean inPlace) {
+            this.inPlaceKv = inPlace;
+            return this;
+        }
+
+        /**
          * Builds the options.
          *
          * @return the options
          * @throws IllegalArgumentException if a value is out of range
          */
         public OnnxOptions build() {
-            return new OnnxOptions(model, threads, provider, deviceId, memoryLimitBytes, strict);
+            return new OnnxOptions(model, threads, provider, deviceId, memoryLimitBytes, strict, inPlaceKv);
         }
     }
 }

@@ -1,12 +1,14 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.EFTException;
+
+import io.github.eft4j.model.EFTException;
 
 /**
  * A failure reported by ONNX Runtime through an {@code OrtStatus}: keeps ORT's error code
  * ({@code OrtErrorCode}) and message.
  */
-public final class OrtStatusException extends EftException {
+public final class OrtStatusException extends EFTException {
     private static final long serialVersionUID = 1L;
 
     /** {@code ORT_FAIL}. */

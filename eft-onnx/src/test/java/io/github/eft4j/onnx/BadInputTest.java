@@ -1,5 +1,9 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.EFTException;
+
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.row;
 import static io.github.eft4j.onnx.TestGraphs.toDouble;
@@ -8,9 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.BatchDecodingState;
-import io.github.eft4j.DecodingState;
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.EFTException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,20 +52,51 @@ class BadInputTest {
     }
 
     @Test
+    void contribOperatorMissingFromTheRuntime() {
+        Path f = TestGraphs.bad("unknown_op");
+        EFTException e = assertThrows(EFTException.class, () -> OnnxLogitSource.open(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("com.microsoft:NoSuchAttention")
+                && e.getMessage().contains("node 'mystery'") && e.getMessage().contains("not implemented"),
+                e.getMessage());
+        assertTrue(e.getCause() instanceof OrtStatusException, "ORT's status is kept as the cause");
+    }
+
+    @Test
+    void missingExternalDataFile() throws IOException {
+        Path m = tmp.resolve("model.onnx");
+        Files.copy(TestGraphs.model("external_data"), m);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxLogitSource.open(m));
+        assertTrue(e.getMessage().contains("'model.onnx.data'") && e.getMessage().contains(tmp.resolve("model.onnx.data")
+                .toString()) && e.getMessage().contains("does not exist"), e.getMessage());
+    }
+
+    @Test
+    void truncatedExternalDataFile() throws IOException {
+        Path dir = TestGraphs.model("external_data").getParent();
+        Path m = tmp.resolve("model.onnx");
+        Files.copy(dir.resolve("model.onnx"), m);
+        byte[] data = Files.readAllBytes(dir.resolve("model.onnx.data"));
+        Files.write(tmp.resolve("model.onnx.data"), java.util.Arrays.copyOf(data, data.length / 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxLogitSource.open(m));
+        assertTrue(e.getMessage().contains("too short") && e.getMessage().contains("model.onnx.data")
+                && e.getMessage().contains((data.length / 2) + " bytes"), e.getMessage());
+    }
+
+    @Test
     void graphWithoutLogits() {
-        EftException e = assertThrows(EftException.class, () -> OnnxLogitSource.open(TestGraphs.bad("no_logits")));
+        EFTException e = assertThrows(EFTException.class, () -> OnnxLogitSource.open(TestGraphs.bad("no_logits")));
         assertTrue(e.getMessage().contains("output logits") && e.getMessage().contains("scores"), e.getMessage());
     }
 
     @Test
     void unpairedPastAndPresent() {
-        EftException e = assertThrows(EftException.class, () -> OnnxLogitSource.open(TestGraphs.bad("unpaired")));
+        EFTException e = assertThrows(EFTException.class, () -> OnnxLogitSource.open(TestGraphs.bad("unpaired")));
         assertTrue(e.getMessage().contains("do not pair up") && e.getMessage().contains("present.0.key"), e.getMessage());
     }
 
     @Test
     void unsupportedKvType() {
-        EftException e = assertThrows(EftException.class, () -> OnnxLogitSource.open(TestGraphs.bad("float64_kv")));
+        EFTException e = assertThrows(EFTException.class, () -> OnnxLogitSource.open(TestGraphs.bad("float64_kv")));
         assertTrue(e.getMessage().contains("float64") && e.getMessage().contains("float16"), e.getMessage());
     }
 
@@ -142,7 +177,7 @@ class BadInputTest {
         OnnxLogitSource gpu;
         try {
             gpu = OnnxLogitSource.open(o);
-        } catch (EftException e) {
+        } catch (EFTException e) {
             assertTrue(e.getMessage().contains("CUDA was requested strictly"), e.getMessage());
             return;
         }
@@ -180,7 +215,7 @@ class BadInputTest {
         OnnxOptions strict = OnnxOptions.builder(TestGraphs.model("llama_gqa")).threads(1).strict(true).build();
         try (OnnxLogitSource src = OnnxLogitSource.openWithKvBoundToCuda(strict)) {
             for (int attempt = 0; attempt < 2; attempt++) { // every run fails, not only the first
-                EftException e = assertThrows(EftException.class, () -> src.open(new int[] {1, 2, 3}));
+                EFTException e = assertThrows(EFTException.class, () -> src.open(new int[] {1, 2, 3}));
                 assertTrue(e.getMessage().contains("placed it in Cpu"), e.getMessage());
                 assertEquals(0, src.openStates());
             }

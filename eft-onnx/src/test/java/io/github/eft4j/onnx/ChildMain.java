@@ -1,6 +1,6 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.eft4j.onnx.internal.OrtApi;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,7 @@ class GraphDiscoveryTest {
     @Test
     void llamaGqa() {
         OnnxGraphLayout l = layout("llama_gqa");
-        assertEquals(new OnnxGraphLayout(true, false, false, 2, 2, 8, OrtApi.FLOAT, OrtApi.FLOAT, 64), l);
+        assertEquals(new OnnxGraphLayout(OnnxGraphLayout.Attention.MASKED, true, true, false, false, java.util.Optional.empty(), false, 2, 2, 8, OrtApi.FLOAT, OrtApi.FLOAT, 64), l);
     }
 
     @Test
@@ -45,7 +46,7 @@ class GraphDiscoveryTest {
     void mergedDecoder() {
         OnnxGraphLayout l = layout("llama_merged");
         assertTrue(l.hasUseCacheBranch());
-        assertTrue(l.hasNumLogitsToKeep());
+        assertTrue(l.logitsToKeepInput().isPresent());
         assertEquals(2, l.layers());
     }
 
@@ -61,6 +62,48 @@ class GraphDiscoveryTest {
         OnnxGraphLayout l = layout("llama_bf16");
         assertEquals(OrtApi.BFLOAT16, l.kvElementType());
         assertEquals(OrtApi.BFLOAT16, l.logitsElementType());
+    }
+
+    @Test
+    void groupQueryAttentionFromTheMask() {
+        OnnxGraphLayout l = layout("gqa");
+        assertEquals(new OnnxGraphLayout(OnnxGraphLayout.Attention.GROUP_QUERY, true, false, false, false,
+                Optional.empty(), false, 2, 2, 16, OrtApi.FLOAT, OrtApi.FLOAT, 64), l);
+        try (OnnxLogitSource src = TestGraphs.open("gqa"); OnnxLogitSource off = TestGraphs.open("gqa#concat")) {
+            assertTrue(src.kvInPlace());
+            assertFalse(off.kvInPlace());
+        }
+        assertEquals(OnnxGraphLayout.Attention.GROUP_QUERY, layout("gqa_q4").attention());
+        assertEquals(OnnxGraphLayout.Attention.MASKED, layout("gqa_twin").attention());
+    }
+
+    @Test
+    void groupQueryAttentionFedSeqlensInputs() {
+        OnnxGraphLayout l = layout("gqa_inputs");
+        assertEquals(OnnxGraphLayout.Attention.GROUP_QUERY, l.attention());
+        assertFalse(l.hasAttentionMask());
+        assertTrue(l.hasSeqlensInputs());
+        assertTrue(l.hasPositionIds());
+    }
+
+    @Test
+    void logitsRows() {
+        assertEquals(Optional.of("logits_to_keep"), layout("logits_to_keep").logitsToKeepInput());
+        assertEquals(Optional.of("num_logits_to_keep"), layout("llama_merged").logitsToKeepInput());
+        assertTrue(layout("last_row").lastRowOnly());
+        assertFalse(layout("llama_gqa").lastRowOnly());
+        // declares [batch, sequence_length, vocab] but returns the last row: found out on the first run
+        assertFalse(layout("gqa_last_row").lastRowOnly());
+    }
+
+    @Test
+    void externalDataAndCommunityVariants() {
+        assertEquals(64, layout("external_data").vocabSize());
+        assertEquals(1024, layout("community/onnx/model.onnx").vocabSize());
+        OnnxGraphLayout fp16 = layout("community/onnx/model_fp16.onnx");
+        assertEquals(OrtApi.FLOAT16, fp16.kvElementType());
+        assertEquals(OrtApi.FLOAT16, fp16.logitsElementType());
+        assertEquals(OrtApi.FLOAT, layout("community/onnx/model_q4.onnx").kvElementType());
     }
 
     @Test

@@ -1,11 +1,13 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.model.DecodingState;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.internal.json.Json;
 import io.github.eft4j.onnx.internal.NativeHandle;
 import io.github.eft4j.tokenizer.Tokenizer;

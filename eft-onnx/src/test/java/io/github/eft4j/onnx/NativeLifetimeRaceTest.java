@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.github.eft4j.BatchDecodingState;
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
@@ -44,6 +44,34 @@ class NativeLifetimeRaceTest {
     void noLeaks() {
         TestGraphs.assertNoLeaks();
     }
+
+    /**
+     * Sources on several graphs, used in turn by the repetitions: the optimum layout (KV
+     * concatenated by the graph, rollback by masking) and GroupQueryAttention (KV in place in our
+     * buffer, rollback by rewinding).
+     */
+    private record Sources(OnnxLogitSource[] all) implements AutoCloseable {
+        static Sources of(String... graphs) {
+            OnnxLogitSource[] s = new OnnxLogitSource[graphs.length];
+            for (int i = 0; i < graphs.length; i++) {
+                s[i] = TestGraphs.open(graphs[i]);
+            }
+            return new Sources(s);
+        }
+
+        OnnxLogitSource get(int rep) {
+            return all[rep % all.length];
+        }
+
+        @Override
+        public void close() {
+            for (OnnxLogitSource s : all) {
+                s.close();
+            }
+        }
+    }
+
+    static final String[] KV_PATHS = {"llama_gqa", "gqa"};
 
     /** Busy-waits 0 to {@code maxMicros} µs: finer than parking, so every phase of a call gets hit. */
     private static void randomDelay(Random rnd, int maxMicros) {
@@ -90,8 +118,9 @@ class NativeLifetimeRaceTest {
     void closeDuringAppend() {
         Random rnd = new Random(11);
         int[] outcomes = new int[3]; // closed before a call, closed during a call, all appends done
-        try (OnnxLogitSource src = TestGraphs.open("llama_gqa")) {
+        try (Sources sources = Sources.of(KV_PATHS)) {
             for (int rep = 0; rep < REPS; rep++) {
+                OnnxLogitSource src = sources.get(rep);
                 OnnxDecodingState s = src.open(new int[] {1, 2, 3});
                 AtomicReference<Throwable> unexpected = new AtomicReference<>();
                 AtomicInteger outcome = new AtomicInteger(2);
@@ -125,16 +154,17 @@ class NativeLifetimeRaceTest {
         Random rnd = new Random(12);
         int[] chunk = new Random(1).ints(40, 0, 64).toArray();
         int[] outcomes = new int[3];
-        try (OnnxLogitSource src = TestGraphs.open("llama_gqa")) {
+        try (Sources sources = Sources.of(KV_PATHS)) {
             for (int rep = 0; rep < REPS; rep++) {
+                OnnxLogitSource src = sources.get(rep);
                 OnnxDecodingState s = src.open(new int[] {1});
                 AtomicReference<Throwable> unexpected = new AtomicReference<>();
                 AtomicInteger outcome = new AtomicInteger(2);
                 Thread a = start("prefiller", () -> {
                     try {
                         s.append(chunk);     // one 40-position run
-                        s.truncate(2);       // 38 dead columns:
-                        s.append(5);         // this append recomputes the cache first (a prefill)
+                        s.truncate(2);       // 38 dead columns (masked graph) or a rewind (GroupQueryAttention):
+                        s.append(5);         // masked: this append recomputes the cache first (a prefill)
                     } catch (IllegalStateException e) {
                         if (!closedMessage(e)) {
                             throw e;
@@ -161,8 +191,9 @@ class NativeLifetimeRaceTest {
     void twoThreadsOnOneState() {
         Random rnd = new Random(13);
         int refused = 0;
-        try (OnnxLogitSource src = TestGraphs.open("llama_gqa")) {
+        try (Sources sources = Sources.of(KV_PATHS)) {
             for (int rep = 0; rep < REPS; rep++) {
+                OnnxLogitSource src = sources.get(rep);
                 int seed = rnd.nextInt();
                 try (OnnxDecodingState s = src.open(new int[] {1, 2, 3})) {
                     AtomicInteger ok = new AtomicInteger();
@@ -216,12 +247,16 @@ class NativeLifetimeRaceTest {
         Random rnd = new Random(14);
         int cancelled = 0;
         int[] seq = new Random(2).ints(14, 0, 64).toArray();
-        float[] expected;
-        try (OnnxLogitSource src = TestGraphs.open("llama_gqa")) {
-            try (DecodingState fresh = src.open(seq)) {
-                expected = row(fresh.logits());
+        try (Sources sources = Sources.of(KV_PATHS)) {
+            float[][] expectedBySource = new float[KV_PATHS.length][];
+            for (int i = 0; i < KV_PATHS.length; i++) {
+                try (DecodingState fresh = sources.get(i).open(seq)) {
+                    expectedBySource[i] = row(fresh.logits());
+                }
             }
             for (int rep = 0; rep < REPS; rep++) {
+                OnnxLogitSource src = sources.get(rep);
+                float[] expected = expectedBySource[rep % KV_PATHS.length];
                 OnnxDecodingState s = src.open(Arrays.copyOf(seq, 2));
                 AtomicInteger cancels = new AtomicInteger();
                 AtomicReference<Throwable> unexpected = new AtomicReference<>();
@@ -307,43 +342,46 @@ class NativeLifetimeRaceTest {
     @Test
     void staleLogitsViewsNeverReadOtherValues() {
         Random rnd = new Random(16);
-        for (String graph : new String[] {"llama_gqa", "llama_fp16"}) {
-            try (OnnxLogitSource src = TestGraphs.open(graph)) {
-                List<MemorySegment> views = new ArrayList<>();
-                List<float[]> values = new ArrayList<>();
-                int threw = 0;
-                for (int rep = 0; rep < REPS; rep++) {
-                    try (DecodingState s = src.open(new int[] {1 + rnd.nextInt(60)})) {
-                        for (int step = 0; step < 3; step++) {
-                            MemorySegment v = s.logits();
-                            views.add(v);
-                            values.add(v.toArray(ValueLayout.JAVA_FLOAT));
-                            s.append(rnd.nextInt(64));
-                            for (int i = Math.max(0, views.size() - 40); i < views.size(); i++) {
-                                try {
-                                    assertArrayEquals(values.get(i), views.get(i).toArray(ValueLayout.JAVA_FLOAT),
-                                            "a stale view read other values");
-                                } catch (IllegalStateException e) {
-                                    threw++;
-                                }
+        // float32 in ORT's tensor, float16 converted, KV in place, and last-row-only logits
+        // (multi-token appends run one token at a time into alternating gather buffers)
+        String[] graphs = {"llama_gqa", "llama_fp16", "gqa", "last_row"};
+        int threw = 0;
+        try (Sources sources = Sources.of(graphs)) {
+            List<MemorySegment> views = new ArrayList<>();
+            List<float[]> values = new ArrayList<>();
+            for (int rep = 0; rep < REPS; rep++) {
+                OnnxLogitSource src = sources.get(rep);
+                try (DecodingState s = src.open(new int[] {1 + rnd.nextInt(60)})) {
+                    for (int step = 0; step < 3; step++) {
+                        MemorySegment v = s.logits(rnd.nextInt(s.logitRows()));
+                        views.add(v);
+                        values.add(v.toArray(ValueLayout.JAVA_FLOAT));
+                        s.append(rnd.ints(1 + rnd.nextInt(3), 0, 64).toArray());
+                        for (int i = Math.max(0, views.size() - 40); i < views.size(); i++) {
+                            try {
+                                assertArrayEquals(values.get(i), views.get(i).toArray(ValueLayout.JAVA_FLOAT),
+                                        "a stale view read other values");
+                            } catch (IllegalStateException e) {
+                                threw++;
                             }
                         }
                     }
-                    for (MemorySegment v : views.subList(Math.max(0, views.size() - 3), views.size())) {
-                        assertThrows(IllegalStateException.class, () -> v.get(ValueLayout.JAVA_FLOAT, 0), "after close");
-                    }
                 }
-                System.out.println("staleLogitsViews " + graph + ": " + threw + " stale reads threw, the rest read their own values");
+                for (MemorySegment v : views.subList(Math.max(0, views.size() - 3), views.size())) {
+                    assertThrows(IllegalStateException.class, () -> v.get(ValueLayout.JAVA_FLOAT, 0), "after close");
+                }
             }
         }
+        System.out.println("staleLogitsViews: " + threw + " stale reads threw, the rest read their own values");
     }
 
     /** A view read on another thread while the state closes: values or IllegalStateException. */
     @Test
     void viewReadDuringClose() {
         Random rnd = new Random(17);
-        try (OnnxLogitSource src = TestGraphs.open("llama_gqa")) {
+        try (Sources sources = Sources.of(KV_PATHS)) {
             for (int rep = 0; rep < REPS; rep++) {
+                OnnxLogitSource src = sources.get(rep);
                 OnnxDecodingState s = src.open(new int[] {1, 2, 3});
                 MemorySegment view = s.logits();
                 float[] expected = view.toArray(ValueLayout.JAVA_FLOAT);
@@ -372,8 +410,9 @@ class NativeLifetimeRaceTest {
     @Test
     void closeDuringBatchAppend() {
         Random rnd = new Random(18);
-        try (OnnxLogitSource src = TestGraphs.open("llama_gqa")) {
+        try (Sources sources = Sources.of(KV_PATHS)) {
             for (int rep = 0; rep < REPS; rep++) {
+                OnnxLogitSource src = sources.get(rep);
                 BatchDecodingState b = src.openBatch(new int[][] {{1, 2, 3}, {4}});
                 AtomicReference<Throwable> unexpected = new AtomicReference<>();
                 Thread a = start("batch", () -> {

@@ -1,5 +1,9 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.EFTException;
+
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.prefix;
 import static io.github.eft4j.onnx.TestGraphs.row;
@@ -19,9 +23,9 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
-import io.github.eft4j.BatchDecodingState;
-import io.github.eft4j.DecodingState;
-import io.github.eft4j.EftException;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.EFTException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,7 +167,7 @@ class NativeLifetimeTest {
         Files.writeString(dir.resolve("config.json"), "{\"vocab_size\": 4096}");
         try (OnnxLogitSource src = OnnxLogitSource.open(OnnxOptions.builder(dir.resolve("model.onnx")).threads(1).build())) {
             assertEquals(4096, src.vocabSize());
-            EftException e = assertThrows(EftException.class, () -> src.open(new int[] {1, 2, 3}));
+            EFTException e = assertThrows(EFTException.class, () -> src.open(new int[] {1, 2, 3}));
             assertTrue(e.getMessage().contains("logits") && e.getMessage().contains("4096"), e.getMessage());
             assertEquals(0, src.openStates());
         }

@@ -1,6 +1,8 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
+
+import io.github.eft4j.model.DecodingState;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 

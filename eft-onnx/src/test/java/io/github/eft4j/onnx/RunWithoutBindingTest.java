@@ -1,11 +1,13 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.model.DecodingState;
+
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.row;
 import static io.github.eft4j.onnx.TestGraphs.toDouble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.OrtMemoryInfo;
 import io.github.eft4j.onnx.internal.OrtRunOptions;

@@ -1,12 +1,14 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.model.DecodingState;
+
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.row;
 import static io.github.eft4j.onnx.TestGraphs.toDouble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

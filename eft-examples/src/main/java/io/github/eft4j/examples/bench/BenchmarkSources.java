@@ -1,8 +1,12 @@
 package io.github.eft4j.examples.bench;
 
-import io.github.eft4j.EFTSpec;
-import io.github.eft4j.LogitSource;
-import io.github.eft4j.Prompt;
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.model.LogitSource;
+
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.model.LogitSource;
+import io.github.eft4j.decoder.Prompt;
 import java.util.List;
 import java.util.Map;
 

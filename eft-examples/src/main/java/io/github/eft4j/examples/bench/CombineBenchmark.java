@@ -1,7 +1,10 @@
 package io.github.eft4j.examples.bench;
 
-import io.github.eft4j.EFTCombiner;
-import io.github.eft4j.EFTSpec;
+import io.github.eft4j.combine.EFTCombiner;
+import io.github.eft4j.combine.EFTSpec;
+
+import io.github.eft4j.combine.EFTCombiner;
+import io.github.eft4j.combine.EFTSpec;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,11 +1,13 @@
 package io.github.eft4j.examples.bench;
 
+import io.github.eft4j.model.DecodingState;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.onnx.OnnxLogitSource;
 import io.github.eft4j.onnx.OnnxOptions;
 import java.io.IOException;

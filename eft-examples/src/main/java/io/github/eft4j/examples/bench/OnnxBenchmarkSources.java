@@ -1,9 +1,14 @@
 package io.github.eft4j.examples.bench;
 
-import io.github.eft4j.DecodingState;
-import io.github.eft4j.EFTSpec;
-import io.github.eft4j.LogitSource;
-import io.github.eft4j.Prompt;
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.LogitSource;
+
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.model.LogitSource;
+import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.onnx.OnnxLogitSource;
 import io.github.eft4j.onnx.OnnxOptions;
 import io.github.eft4j.tokenizer.Tokenizer;

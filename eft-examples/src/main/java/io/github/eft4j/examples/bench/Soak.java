@@ -1,7 +1,7 @@
 package io.github.eft4j.examples.bench;
 
-import io.github.eft4j.BatchDecodingState;
-import io.github.eft4j.DecodingState;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.onnx.OnnxLogitSource;
 import io.github.eft4j.onnx.OnnxOptions;
 import io.github.eft4j.onnx.internal.NativeHandle;

@@ -1,11 +1,18 @@
 package io.github.eft4j.examples.bench;
 
-import io.github.eft4j.EftDecoder;
-import io.github.eft4j.GenerationConfig;
-import io.github.eft4j.GenerationResult;
-import io.github.eft4j.Prompt;
-import io.github.eft4j.SpeculativeConfig;
-import io.github.eft4j.SpeculativeStats;
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.decoder.SpeculativeConfig;
+import io.github.eft4j.decoder.SpeculativeStats;
+
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.decoder.SpeculativeConfig;
+import io.github.eft4j.decoder.SpeculativeStats;
 import io.github.eft4j.sampling.SamplingConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,12 +85,12 @@ public final class SpeculativeBenchmark {
                     + "| passes/token plain | passes/token spec | greedy same |");
             out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             for (BenchmarkSources.Scenario sc : scenarios) {
-                EftDecoder.Builder b = EftDecoder.builder(sc.spec());
+                EFTDecoder.Builder b = EFTDecoder.builder(sc.spec());
                 sc.sources().forEach(b::source);
                 if (sc.vocabSize() > 0) {
                     b.vocabSize(sc.vocabSize());
                 }
-                EftDecoder decoder = b.build();
+                EFTDecoder decoder = b.build();
                 int n = sc.maxNewTokens() > 0 ? Math.min(tokens, sc.maxNewTokens()) : tokens;
                 for (String mode : o.getOrDefault("modes", "greedy,0.7").split(",")) {
                     SamplingConfig sampling = mode.equals("greedy") ? SamplingConfig.greedyDecoding()
@@ -108,7 +115,7 @@ public final class SpeculativeBenchmark {
             List<int[]> outputs) {
     }
 
-    private static Round time(EftDecoder decoder, List<Prompt> prompts, GenerationConfig cfg) {
+    private static Round time(EFTDecoder decoder, List<Prompt> prompts, GenerationConfig cfg) {
         long t0 = System.nanoTime();
         long c0 = CPU.getCurrentThreadCpuTime();
         long n = 0;
@@ -132,7 +139,7 @@ public final class SpeculativeBenchmark {
         return new Round((System.nanoTime() - t0) / 1e9, (CPU.getCurrentThreadCpuTime() - c0) / 1e9, n, passes, blocks, proposed, accepted, outputs);
     }
 
-    private static String row(BenchmarkSources.Scenario sc, String mode, int tokens, EftDecoder decoder,
+    private static String row(BenchmarkSources.Scenario sc, String mode, int tokens, EFTDecoder decoder,
             GenerationConfig plain, GenerationConfig fast, int rounds, boolean cpu) {
         List<Prompt> warm = sc.prompts().subList(0, 1);
         time(decoder, warm, plain);

@@ -1,14 +1,24 @@
 package io.github.eft4j.examples.cli;
 
-import io.github.eft4j.EFTSpec;
-import io.github.eft4j.EftDecoder;
-import io.github.eft4j.GenerationConfig;
-import io.github.eft4j.GenerationResult;
-import io.github.eft4j.Prompt;
-import io.github.eft4j.ScoreResult;
-import io.github.eft4j.SpeculativeConfig;
-import io.github.eft4j.SpeculativeStats;
-import io.github.eft4j.TokenTrace;
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.decoder.ScoreResult;
+import io.github.eft4j.decoder.SpeculativeConfig;
+import io.github.eft4j.decoder.SpeculativeStats;
+import io.github.eft4j.decoder.TokenTrace;
+
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.decoder.ScoreResult;
+import io.github.eft4j.decoder.SpeculativeConfig;
+import io.github.eft4j.decoder.SpeculativeStats;
+import io.github.eft4j.decoder.TokenTrace;
 import io.github.eft4j.chat.ChatFormat;
 import io.github.eft4j.examples.cli.Eft4jCli.Command;
 import io.github.eft4j.onnx.ExecutionProvider;
@@ -16,7 +26,7 @@ import io.github.eft4j.onnx.ModelFolder;
 import io.github.eft4j.onnx.OnnxOptions;
 import io.github.eft4j.sampling.SamplingConfig;
 import io.github.eft4j.tokenizer.EncodeOptions;
-import io.github.eft4j.tokenizer.StreamingDecoder;
+import io.github.eft4j.tokenizer.StreamingDetokenizer;
 import io.github.eft4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -204,10 +214,10 @@ final class Commands {
     }
 
     /** Runs one generation, streaming text to {@code out}, then prints statistics to {@code err}. */
-    static GenerationResult runAndReport(EftDecoder decoder, Prompt prompt, GenerationConfig cfg, Models m,
+    static GenerationResult runAndReport(EFTDecoder decoder, Prompt prompt, GenerationConfig cfg, Models m,
             OptionSpec.Parsed a, PrintStream out, PrintStream err) {
         Tokenizer tok = m.tokenizer();
-        StreamingDecoder stream = tok.streamingDecoder(true);
+        StreamingDetokenizer stream = tok.streamingDecoder(true);
         m.timed.values().forEach(TimedLogitSource::reset);
         long t0 = System.nanoTime();
         GenerationResult r = decoder.generate(prompt, cfg, (token, index) -> {
@@ -295,7 +305,7 @@ final class Commands {
                 int[] ids = a.flag("plain") ? encode(m.tokenizer(), basePrompt(a, user))
                         : ChatPrompts.encode(m.tokenizer(), fmt, a.string("system", null), user);
                 Prompt prompt = Prompt.of(ids);
-                EftDecoder d = EftDecoder.builder(spec).source("model", m.timed.get("model")).build();
+                EFTDecoder d = EFTDecoder.builder(spec).source("model", m.timed.get("model")).build();
                 runAndReport(d, prompt, generationConfig(a, m, null), m, a, out, err);
             }
             return Eft4jCli.OK;
@@ -399,8 +409,8 @@ final class Commands {
     }
 
     /** A decoder over the loaded (timed) sources of every spec component. */
-    static EftDecoder decoder(EFTSpec spec, Models m) {
-        EftDecoder.Builder b = EftDecoder.builder(spec).vocabSize(m.tokenizer().vocabSize());
+    static EFTDecoder decoder(EFTSpec spec, Models m) {
+        EFTDecoder.Builder b = EFTDecoder.builder(spec).vocabSize(m.tokenizer().vocabSize());
         for (String c : spec.names()) {
             b.source(c, m.timed.get(c));
         }
@@ -507,7 +517,7 @@ final class Commands {
                             .with(EFTSpec.SMALL_FT, ChatPrompts.encode(tok, io.github.eft4j.chat.TemplateChatFormat.QA, null, user)));
                 }
                 EFTSpec spec = EFTSpec.upscale();
-                EftDecoder d = decoder(spec, m);
+                EFTDecoder d = decoder(spec, m);
                 GenerationConfig plain = GenerationConfig.builder().maxNewTokens(maxTokens)
                         .sampling(SamplingConfig.greedyDecoding()).trace(false).build();
                 GenerationConfig spec8 = plain.withSpeculative(SpeculativeConfig.adaptive(k));
@@ -553,7 +563,7 @@ final class Commands {
             return Eft4jCli.OK;
         }
 
-        private static List<GenerationResult> runAll(EftDecoder d, List<Prompt> prompts, GenerationConfig cfg) {
+        private static List<GenerationResult> runAll(EFTDecoder d, List<Prompt> prompts, GenerationConfig cfg) {
             List<GenerationResult> out = new ArrayList<>();
             for (Prompt p : prompts) {
                 out.add(d.generate(p, cfg));

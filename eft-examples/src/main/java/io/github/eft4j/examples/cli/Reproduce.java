@@ -1,11 +1,18 @@
 package io.github.eft4j.examples.cli;
 
-import io.github.eft4j.EFTSpec;
-import io.github.eft4j.EftDecoder;
-import io.github.eft4j.GenerationConfig;
-import io.github.eft4j.GenerationResult;
-import io.github.eft4j.Prompt;
-import io.github.eft4j.ScoreResult;
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.decoder.ScoreResult;
+
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.decoder.ScoreResult;
 import io.github.eft4j.examples.cli.Eft4jCli.Command;
 import io.github.eft4j.tokenizer.EncodeOptions;
 import io.github.eft4j.tokenizer.Tokenizer;
@@ -22,8 +29,8 @@ import java.util.Map;
 
 /**
  * {@code eft4j reproduce}: the paper's up-scaling claims measured on the embedded mini family,
- * through the Java library alone (ONNX sources, {@link EftDecoder#score} and greedy
- * {@link EftDecoder#generate}).
+ * through the Java library alone (ONNX sources, {@link EFTDecoder#score} and greedy
+ * {@link EFTDecoder#generate}).
  *
  * <p>Held-out words were seen in pre-training prose ({@code The word "X" means ...}) but never in
  * the fine-tuned question/answer format. Fine-tuned models get {@code Q: What does "X" mean?\nA:};
@@ -128,7 +135,7 @@ final class Reproduce implements Command {
     private static Row eval(String name, String note, EFTSpec spec, boolean basesSeeQa, List<Word> words,
             Commands.Models models, Tokenizer tok, int eos, int maxTokens, String fewShot, PrintStream err) {
         long t0 = System.nanoTime();
-        EftDecoder d = Commands.decoder(spec, models);
+        EFTDecoder d = Commands.decoder(spec, models);
         // Greedy answers stop at </s> or at a line break, as tools/family/eval.py does.
         GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(maxTokens).stopTokens(eos)
                 .stopSequences(ids -> tok.decode(ids, true), "\n").trace(false).build();

@@ -1,9 +1,14 @@
 package io.github.eft4j.examples.cli;
 
-import io.github.eft4j.BatchDecodingState;
-import io.github.eft4j.DecodingState;
-import io.github.eft4j.ForwardingDecodingState;
-import io.github.eft4j.LogitSource;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.ForwardingDecodingState;
+import io.github.eft4j.model.LogitSource;
+
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.ForwardingDecodingState;
+import io.github.eft4j.model.LogitSource;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Wraps a source and adds up the wall time of its forward passes (prefill and appends). */

@@ -1,15 +1,22 @@
 package io.github.eft4j.examples.bench;
 
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.decoder.SpeculativeConfig;
+import io.github.eft4j.decoder.SpeculativeStats;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.EftDecoder;
-import io.github.eft4j.GenerationConfig;
-import io.github.eft4j.GenerationResult;
-import io.github.eft4j.Prompt;
-import io.github.eft4j.SpeculativeConfig;
-import io.github.eft4j.SpeculativeStats;
+import io.github.eft4j.decoder.EFTDecoder;
+import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.decoder.SpeculativeConfig;
+import io.github.eft4j.decoder.SpeculativeStats;
 import io.github.eft4j.onnx.OnnxLogitSource;
 import io.github.eft4j.sampling.SamplingConfig;
 import java.io.ByteArrayOutputStream;
@@ -34,9 +41,9 @@ class OnnxBenchmarkSourcesTest {
         try {
             assertEquals(List.of("tiny-same", "tiny-mixed"), scenarios.stream().map(BenchmarkSources.Scenario::name).toList());
             for (BenchmarkSources.Scenario sc : scenarios) {
-                EftDecoder.Builder b = EftDecoder.builder(sc.spec());
+                EFTDecoder.Builder b = EFTDecoder.builder(sc.spec());
                 sc.sources().forEach(b::source);
-                EftDecoder decoder = b.build();
+                EFTDecoder decoder = b.build();
                 GenerationConfig plain = GenerationConfig.builder().maxNewTokens(sc.maxNewTokens())
                         .sampling(SamplingConfig.greedyDecoding()).build();
                 long proposed = 0;
@@ -71,9 +78,9 @@ class OnnxBenchmarkSourcesTest {
                 Map.of("family", "models/mini", "scenarios", "family", "prompts", "2"));
         try {
             BenchmarkSources.Scenario sc = scenarios.getFirst();
-            EftDecoder.Builder b = EftDecoder.builder(sc.spec());
+            EFTDecoder.Builder b = EFTDecoder.builder(sc.spec());
             sc.sources().forEach(b::source);
-            EftDecoder decoder = b.build();
+            EFTDecoder decoder = b.build();
             GenerationConfig plain = GenerationConfig.builder().maxNewTokens(24).sampling(SamplingConfig.greedyDecoding()).build();
             long rejected = 0;
             for (Prompt p : sc.prompts()) {

@@ -75,7 +75,7 @@ public final class OrtApi {
     // Hot-path functions: pointers passed as 64-bit integers (on the 64-bit platforms ORT ships for,
     // x86-64 and AArch64, both go in the same integer registers), so a decode step creates no
     // MemorySegment objects.
-    static final MethodHandle J_RUN_WITH_BINDING, J_BIND_INPUT, J_BIND_OUTPUT_TO_DEVICE, J_GET_BOUND_OUTPUT_VALUES,
+    static final MethodHandle J_RUN_WITH_BINDING, J_BIND_INPUT, J_BIND_OUTPUT, J_BIND_OUTPUT_TO_DEVICE, J_GET_BOUND_OUTPUT_VALUES,
             J_CLEAR_BOUND_INPUTS, J_CLEAR_BOUND_OUTPUTS, J_CREATE_TENSOR_WITH_DATA, J_GET_TENSOR_MUTABLE_DATA,
             J_RELEASE_VALUE, J_ALLOCATOR_FREE, J_GET_TENSOR_TYPE_AND_SHAPE, J_GET_TENSOR_SHAPE_ELEMENT_COUNT,
             J_RELEASE_TENSOR_TYPE_AND_SHAPE_INFO;
@@ -144,6 +144,7 @@ public final class OrtApi {
         RELEASE_CUDA_PROVIDER_OPTIONS = release(208);
         J_RUN_WITH_BINDING = fn(133, FunctionDescriptor.of(J, J, J, J));
         J_BIND_INPUT = fn(136, FunctionDescriptor.of(J, J, J, J));
+        J_BIND_OUTPUT = fn(137, FunctionDescriptor.of(J, J, J, J));
         J_BIND_OUTPUT_TO_DEVICE = fn(138, FunctionDescriptor.of(J, J, J, J));
         J_GET_BOUND_OUTPUT_VALUES = fn(140, FunctionDescriptor.of(J, J, J, J, J));
         J_CLEAR_BOUND_INPUTS = fn(141, FunctionDescriptor.ofVoid(J));

@@ -63,6 +63,24 @@ public final class OrtIoBinding extends NativeHandle {
     }
 
     /**
+     * Binds an output to a value the caller owns ({@code BindOutput}): ORT writes into it instead
+     * of allocating. Binding the value that is also bound as an input shares one buffer between
+     * them (GroupQueryAttention's past/present in place).
+     *
+     * @param name the address of a NUL-terminated output name
+     * @param value the address of an {@code OrtValue} of the shape the output will have
+     */
+    public void bindOutput(long name, long value) {
+        long st;
+        try {
+            st = (long) OrtApi.J_BIND_OUTPUT.invokeExact(addr, name, value);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        OrtApi.check("BindOutput", st);
+    }
+
+    /**
      * Binds an output to a device; ORT allocates it there at run time ({@code BindOutputToDevice}).
      *
      * @param name the address of a NUL-terminated output name

@@ -1,0 +1,9 @@
+/**
+ * The generation loop: {@link io.github.eft4j.decoder.EFTDecoder} drives one
+ * {@link io.github.eft4j.model.DecodingState} per component through the EFT combination, the sampling
+ * processors and the sampler: plain or speculative, streamed ({@link io.github.eft4j.decoder.Generation}),
+ * batched, or scoring a given continuation. Settings are {@link io.github.eft4j.decoder.GenerationConfig}
+ * and {@link io.github.eft4j.decoder.SpeculativeConfig}; per-source prompts are a
+ * {@link io.github.eft4j.decoder.Prompt}.
+ */
+package io.github.eft4j.decoder;

@@ -1,0 +1,8 @@
+/**
+ * A language model seen through its next-token logits: {@link io.github.eft4j.model.LogitSource}
+ * (thread-safe, one per model) opens a {@link io.github.eft4j.model.DecodingState} per sequence (one
+ * thread at a time; multi-token {@code append}, {@code truncate}). Backends such as eft-onnx implement
+ * these; {@link io.github.eft4j.model.ForwardingDecodingState} wraps a state to observe or alter it.
+ * Backend failures are {@link io.github.eft4j.model.EFTException}s that keep their cause.
+ */
+package io.github.eft4j.model;

@@ -1,7 +1,0 @@
-/**
- * Deterministic in-memory {@link io.github.eft4j.LogitSource}s for tests, examples and
- * benchmarks that must run without model files: table-free, hash-driven n-gram "models" whose
- * similarity to each other is adjustable, which count their forward passes and can charge a
- * simulated compute cost per pass.
- */
-package io.github.eft4j.testing;
