@@ -55,7 +55,9 @@ final class KvStepper implements AutoCloseable {
     private final long[] outs;
     private long logitsValue;
     private int columns;
-    private volatile boolean cancelRequested;
+    /** Set with ORT's terminate flag and cleared with it, both under {@link #cancelLock}. */
+    private boolean cancelRequested;
+    private final Object cancelLock = new Object();
 
     // in place: one block holding every KV tensor, and the OrtValues over it
     private Arena kvArena;
@@ -428,10 +430,14 @@ final class KvStepper implements AutoCloseable {
             try {
                 binding.run(session, runOptions.ptr().address());
             } catch (RuntimeException e) {
-                if (cancelRequested) {
-                    cancelRequested = false;
-                    runOptions.clearTerminate();
-                    throw new java.util.concurrent.CancellationException("run cancelled: " + e.getMessage());
+                // flag and terminate flag change together (a cancel racing this clear would otherwise
+                // leave ORT's flag set with ours cleared, and the next run fail as an ORT error)
+                synchronized (cancelLock) {
+                    if (cancelRequested) {
+                        cancelRequested = false;
+                        runOptions.clearTerminate();
+                        throw new java.util.concurrent.CancellationException("run cancelled: " + e.getMessage());
+                    }
                 }
                 throw e;
             } finally {
@@ -638,8 +644,10 @@ final class KvStepper implements AutoCloseable {
 
     /** Asks ORT to stop the run in progress (or the next one) of this stepper. */
     void cancel() {
-        cancelRequested = true;
-        runOptions.terminate();
+        synchronized (cancelLock) {
+            runOptions.terminate();
+            cancelRequested = true;
+        }
     }
 
     @Override
