@@ -1,6 +1,13 @@
 /**
- * Chat prompt formats ({@link io.github.eft4j.chat.ChatFormat}): Llama-2 chat, Falcon-instruct
- * and plain text, and the EFT default of giving fine-tuned sources their chat format and base
+ * Chat prompt formats ({@link io.github.eft4j.chat.ChatFormat}): a model's own Hugging Face chat
+ * template ({@link io.github.eft4j.chat.HfChatTemplate}, read from {@code tokenizer_config.json} by
+ * {@link io.github.eft4j.tokenizer.TokenizerConfig}), the built-in Llama-2 chat, Falcon-instruct and
+ * plain text formats, and the EFT default of giving fine-tuned sources their chat format and base
  * sources the plain prompt.
+ *
+ * <p>An {@code HfChatTemplate} renders byte for byte what transformers' {@code
+ * apply_chat_template(..., tokenize=False)} renders, so the fine-tuned source of an EFT combination
+ * sees exactly the format it was trained on; docs/chat-templates.md lists what is supported, the
+ * limits, and how the goldens are made.
  */
 package io.github.eft4j.chat;

@@ -3,17 +3,19 @@ package io.github.eft4j.decoder;
 import io.github.eft4j.combine.CoefficientSchedule;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.combine.VocabAlignment;
-import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.internal.Closeables;
+import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.LogitSource;
-
-import io.github.eft4j.internal.Closeables;
 import io.github.eft4j.sampling.SamplingPipeline;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 
 /**
  * Emulated fine-tuning decoder: runs the decoding loop over the sources of an {@link EFTSpec},
@@ -43,10 +45,34 @@ import java.util.Objects;
  * {@link Builder#vocabSize(int)} the smallest source size is the shared one (see
  * {@link VocabAlignment}).
  *
+ * <p><b>One step.</b> Every position of every mode (plain, speculative, batched, scoring) is
+ * decided by one decoding step: combine with this position's coefficients, check, apply the
+ * caller's {@link io.github.eft4j.sampling.LogitProcessor}s and the sampling processors, then
+ * sample or score; a {@link StepObserver} can watch it. See {@code docs/decoder.md}.
+ *
+ * <p><b>Stopping.</b> Interrupting the thread that generates, {@link Generation#cancel()} or
+ * {@link GenerationConfig#timeout()} end a call within one step (a forward pass in flight is
+ * stopped where the source supports {@link io.github.eft4j.model.DecodingState#cancel()}): the
+ * result holds the tokens so far with {@link FinishReason#CANCELLED} or
+ * {@link FinishReason#TIMEOUT}, the states are released and the interrupt status is kept;
+ * {@link #score} throws {@link ScoreCancelledException} instead. Reaching a source's
+ * {@link LogitSource#maxPositions()} ends generation with {@link FinishReason#POSITION_LIMIT};
+ * prompts that do not fit are refused before any work.
+ *
  * <p><b>Threading.</b> A decoder is immutable and may be shared; each call opens its own
  * decoding states and buffers. The sources are the caller's: the decoder never closes them.
  */
 public final class EFTDecoder {
+    /**
+     * The largest coefficient magnitude accepted, for defaults and schedules alike. Log-
+     * probabilities of real models' float32 logits lie above about {@code -1e4}, so with
+     * {@code |c| <= 1e6} every term {@code c_i · log_softmax(x_i)} stays below {@code 1e10}, far
+     * from float32's {@code 3.4e38}: no overflow, and no {@code inf - inf = NaN} between
+     * components. A coefficient near this already makes the distribution one-hot; larger ones
+     * (β = 1e38) used to end in a NaN row.
+     */
+    public static final double MAX_COEFFICIENT = 1e6;
+
     private final EFTSpec spec;
     private final LogitSource[] sources;   // spec order
     private final int vocabSize;
@@ -97,21 +123,27 @@ public final class EFTDecoder {
     }
 
     /**
-     * Starts a generation; the prompts are run (prefill) before this returns.
+     * Starts a generation; the prompts are run (prefill) before this returns, unless the
+     * calling thread is interrupted (then the generation is returned finished with
+     * {@link FinishReason#CANCELLED}, or {@link FinishReason#TIMEOUT} if the config's timeout
+     * passed during the prefill).
      *
      * @param prompt the prompt ids per component
      * @param config the generation config
      * @return the running generation; close it
-     * @throws IllegalArgumentException if a prompt is missing, empty or holds an id out of its
-     *     source's range, names an unknown component, or the speculative draft component is not
-     *     a component
+     * @throws IllegalArgumentException if a prompt is missing, empty, holds an id out of its
+     *     source's range or is longer than its source's {@link LogitSource#maxPositions()},
+     *     names an unknown component, a stop token id is outside the vocabulary, or the
+     *     speculative draft component is not a component
      */
     public Generation start(Prompt prompt, GenerationConfig config) {
         Objects.requireNonNull(config, "config");
         if (config.speculative() != null) {
             checkComponent("speculative draft component", config.speculative().draftComponent());
         }
-        return new Generation(spec, sources, vocabSize, resolve(prompt), config);
+        checkStopTokens(config);
+        int[][] ids = resolve(prompt);
+        return new Generation(this, ids, room(ids, 1), config);
     }
 
     /**
@@ -119,7 +151,10 @@ public final class EFTDecoder {
      *
      * @param prompt the prompt ids per component
      * @param config the generation config
-     * @return the result
+     * @return the result; its finish reason says why it ended ({@link FinishReason#CANCELLED}
+     *     on an interrupt of this thread, whose interrupt status is kept;
+     *     {@link FinishReason#TIMEOUT}; {@link FinishReason#POSITION_LIMIT} when a source's
+     *     context is full)
      * @throws IllegalArgumentException on bad input, see {@link #start}, or NaN logits (the
      *     message names the source and the step)
      */
@@ -128,7 +163,9 @@ public final class EFTDecoder {
     }
 
     /**
-     * Generates a continuation, streaming each token to a listener as soon as it is known.
+     * Generates a continuation, streaming each token to a listener as soon as it is known. A
+     * listener may interrupt the thread (or the config's timeout pass) to stop after the token
+     * it was given: the result then holds exactly the tokens the listener received.
      *
      * @param prompt the prompt ids per component
      * @param config the generation config
@@ -156,110 +193,40 @@ public final class EFTDecoder {
      * {@code seed + s} (the config's seed, or a fresh one drawn once), so its result equals
      * {@code generate(prompts.get(s), config.withSeed(seed + s))} token for token. A finished
      * sequence keeps being fed its last token until all have finished; its output ignores them.
-     * Speculative decoding and executors are not used here (one batched pass is the parallelism).
+     * So the sequences advance together, every one is limited by the smallest room any prompt
+     * leaves in its source's context ({@link FinishReason#POSITION_LIMIT}). An interrupt of
+     * this thread or the config's timeout ends every unfinished sequence with the tokens so far
+     * ({@link FinishReason#CANCELLED} or {@link FinishReason#TIMEOUT}). Speculative decoding
+     * and executors are not used here (one batched pass is the parallelism).
      *
      * @param prompts the prompts, at least one
      * @param config the generation config; {@link GenerationConfig#speculative()} must be null
      * @return one result per prompt, in order; their forward-pass counts are the batch's
-     * @throws IllegalArgumentException on bad input, or if the config is speculative
+     * @throws IllegalArgumentException on bad input (see {@link #start}), or if the config is
+     *     speculative
      */
     public List<GenerationResult> generateBatch(List<Prompt> prompts, GenerationConfig config) {
         if (prompts == null || prompts.isEmpty()) {
             throw new IllegalArgumentException("batched generation needs at least one prompt, got " + (prompts == null ? "null" : "none"));
         }
+        Objects.requireNonNull(config, "config");
         if (config.speculative() != null) {
             throw new IllegalArgumentException("speculative decoding is not supported in batched generation; "
                     + "expected speculative == null, got " + config.speculative());
         }
+        checkStopTokens(config);
         int b = prompts.size();
         int n = sources.length;
         int[][][] ids = new int[n][b][];   // (component, sequence) -> prompt
+        int room = Integer.MAX_VALUE;
         for (int s = 0; s < b; s++) {
             int[][] r = resolve(prompts.get(s));
+            room = Math.min(room, room(r, 1));
             for (int i = 0; i < n; i++) {
                 ids[i][s] = r[i];
             }
         }
-        long baseSeed = config.seed() != null ? config.seed() : new java.util.SplittableRandom().nextLong();
-        BatchDecodingState[] states = new BatchDecodingState[n];
-        long[] passes = new long[n];
-        Throwable failed = null;
-        try {
-            for (int i = 0; i < n; i++) {
-                states[i] = sources[i].openBatch(ids[i]);
-                passes[i]++;
-            }
-            SequenceOutput[] outs = new SequenceOutput[b];
-            SamplingPipeline[] pipelines = new SamplingPipeline[b];
-            java.util.random.RandomGenerator[] rngs = new java.util.random.RandomGenerator[b];
-            EFTStep[] steps = new EFTStep[b];
-            for (int s = 0; s < b; s++) {
-                outs[s] = new SequenceOutput(config, vocabSize, 1);
-                pipelines[s] = new SamplingPipeline(config.sampling(), vocabSize);
-                rngs[s] = new java.util.SplittableRandom(baseSeed + s);
-                steps[s] = new EFTStep(spec, sources, vocabSize, config.schedule());
-            }
-            float[][] rows = new float[n][];
-            for (int i = 0; i < n; i++) {
-                rows[i] = new float[sources[i].vocabSize()];
-            }
-            float[] work = new float[vocabSize];
-            int[] next = new int[b];
-            for (int pos = 0; ; pos++) {
-                boolean any = false;
-                for (int s = 0; s < b; s++) {
-                    SequenceOutput o = outs[s];
-                    if (o.finish() != null) {
-                        continue;
-                    }
-                    any = true;
-                    for (int i = 0; i < n; i++) {
-                        states[i].copyLogits(s, rows[i]);
-                    }
-                    EFTStep st = steps[s];
-                    st.combine(rows, pos);
-                    System.arraycopy(st.combined, 0, work, 0, vocabSize);
-                    pipelines[s].process(work, o.tokens(), pos);
-                    int t = pipelines[s].pick(work, rngs[s]);
-                    st.checkChosen(rows, pos, t);
-                    o.emit(t, o.tracing() ? st.trace(pos, t, work[t], TokenOrigin.SAMPLED, -1) : null);
-                    next[s] = t;
-                }
-                if (!any || allFinished(outs)) {
-                    break;
-                }
-                for (int i = 0; i < n; i++) {
-                    states[i].append(next);
-                    passes[i]++;
-                }
-            }
-            Map<String, Long> p = new LinkedHashMap<>();
-            for (int i = 0; i < n; i++) {
-                p.put(spec.components().get(i).name(), passes[i]);
-            }
-            List<GenerationResult> results = new ArrayList<>(b);
-            for (int s = 0; s < b; s++) {
-                results.add(outs[s].result(baseSeed + s, p, null));
-            }
-            return results;
-        } catch (RuntimeException | Error e) {
-            failed = e;
-            Closeables.closeAll(states, e);
-            throw e;
-        } finally {
-            if (failed == null) {
-                Closeables.closeAll(states, null);
-            }
-        }
-    }
-
-    private static boolean allFinished(SequenceOutput[] outs) {
-        for (SequenceOutput o : outs) {
-            if (o.finish() == null) {
-                return false;
-            }
-        }
-        return true;
+        return BatchGeneration.run(this, ids, room, config);
     }
 
     /**
@@ -270,9 +237,10 @@ public final class EFTDecoder {
      * @param continuation the tokens to score, each in {@code [0, vocabSize())}
      * @return per-token log-probabilities and their sum
      * @throws IllegalArgumentException on a bad prompt or token, or NaN logits
+     * @throws ScoreCancelledException if this thread is interrupted
      */
     public ScoreResult score(Prompt prompt, int[] continuation) {
-        return score(prompt, continuation, null);
+        return score(prompt, continuation, (CoefficientSchedule) null);
     }
 
     /**
@@ -287,10 +255,42 @@ public final class EFTDecoder {
      * @param schedule per-position coefficients, or {@code null} for the defaults
      * @return per-token log-probabilities (with component log-probs and implicit rewards) and
      *     their sum
-     * @throws IllegalArgumentException on a bad prompt or token, or NaN logits
+     * @throws IllegalArgumentException on a bad prompt or token, a continuation longer than
+     *     the sources' contexts leave room for, or NaN logits
+     * @throws ScoreCancelledException if this thread is interrupted (it keeps its interrupt
+     *     status); the exception carries the positions scored so far
      */
     public ScoreResult score(Prompt prompt, int[] continuation, CoefficientSchedule schedule) {
-        int[][] ids = resolve(prompt);
+        return score(resolve(prompt), continuation, schedule, null, null, GenerationConfig.DEFAULT_OBSERVER_TOP_K, null);
+    }
+
+    /**
+     * Scores a continuation as {@link #score(Prompt, int[], CoefficientSchedule)} does, with a
+     * generation config's coefficient schedule, processors (the caller's and the sampling
+     * config's, as {@link #generate} applies them), observer and timeout: each entry's
+     * {@link TokenTrace#sampledLogProb()} is then the token's log-probability in that processed
+     * distribution (what {@code generate} with this config would have drawn it from), while
+     * {@link TokenTrace#combinedLogProb()} and the total stay the EFT combination's. Length,
+     * stop rules, seed, executor and speculative settings are ignored.
+     *
+     * @param prompt the prompt ids per component
+     * @param continuation the tokens to score, each in {@code [0, vocabSize())}; may be empty
+     * @param config supplies the schedule, processors, sampling config, observer and timeout
+     * @return per-token log-probabilities and their sum
+     * @throws IllegalArgumentException on a bad prompt or token, a continuation longer than
+     *     the sources' contexts leave room for, or NaN logits
+     * @throws ScoreCancelledException if this thread is interrupted or the timeout passes; the
+     *     exception carries the positions scored so far
+     */
+    public ScoreResult score(Prompt prompt, int[] continuation, GenerationConfig config) {
+        Objects.requireNonNull(config, "config");
+        return score(resolve(prompt), continuation, config.schedule(),
+                new SamplingPipeline(config.sampling(), vocabSize, config.processors()), config.observer(),
+                config.observerTopK(), config.timeout());
+    }
+
+    private ScoreResult score(int[][] ids, int[] continuation, CoefficientSchedule schedule, SamplingPipeline pipeline,
+            StepObserver observer, int topK, Duration timeout) {
         Objects.requireNonNull(continuation, "continuation");
         for (int t = 0; t < continuation.length; t++) {
             if (continuation[t] < 0 || continuation[t] >= vocabSize) {
@@ -298,50 +298,111 @@ public final class EFTDecoder {
                         + ", expected an id in [0, " + vocabSize + ")");
             }
         }
+        room(ids, continuation.length);
         int n = sources.length;
+        int length = continuation.length;
         DecodingState[] states = new DecodingState[n];
+        Cancellation.Registration[] hooks = new Cancellation.Registration[n];
+        List<TokenTrace> out = new ArrayList<>(length);
+        double total = 0;
+        StopControl stop = new StopControl(timeout);
+        Watchdog.register(stop);
+        stop.owner = Thread.currentThread();
         Throwable failed = null;
         try {
             float[][] first = new float[n][];
-            for (int i = 0; i < n; i++) {
-                states[i] = sources[i].open(ids[i]);
+            for (int i = 0; i < n && stop.poll() == null; i++) {
+                states[i] = sources[i].open(ids[i], stop.cancellation);
+                hooks[i] = stop.cancellation.onCancel(states[i]::cancel);
                 first[i] = new float[sources[i].vocabSize()];
                 states[i].copyLogits(first[i]);
-                if (continuation.length > 1) {   // the last token's row is never read
-                    states[i].append(java.util.Arrays.copyOf(continuation, continuation.length - 1));
+                if (length > 1) {   // the last token's row is never read
+                    states[i].append(Arrays.copyOf(continuation, length - 1));
                 }
             }
-            EFTStep st = new EFTStep(spec, sources, vocabSize, schedule);
+            DecodeStep st = new DecodeStep(this, schedule, pipeline, observer, topK);
             float[][] rows = new float[n][];
             for (int i = 0; i < n; i++) {
                 rows[i] = new float[sources[i].vocabSize()];
             }
-            List<TokenTrace> out = new ArrayList<>(continuation.length);
-            double total = 0;
-            for (int t = 0; t < continuation.length; t++) {
+            for (int t = 0; t < length && stop.poll() == null; t++) {
                 float[][] r = t == 0 ? first : rows;
                 if (t > 0) {
                     for (int i = 0; i < n; i++) {
                         states[i].copyLogits(t - 1, rows[i]);
                     }
                 }
-                st.combine(r, t);
                 int y = continuation[t];
-                st.checkChosen(r, t, y);
-                TokenTrace e = st.trace(t, y, st.combined[y], TokenOrigin.SCORED, -1);
+                st.score(r, t, y, continuation);
+                st.observe(0, t, y, TokenOrigin.SCORED);
+                TokenTrace e = st.trace(t, y, st.processed[y], TokenOrigin.SCORED, -1);
                 total += e.combinedLogProb();
                 out.add(e);
             }
-            return new ScoreResult(out, total);
+        } catch (CancellationException e) {
+            if (stop.reason() == null) {   // not ours: a failure of the source
+                failed = e;
+                throw e;
+            }
         } catch (RuntimeException | Error e) {
             failed = e;
-            Closeables.closeAll(states, e);
             throw e;
         } finally {
-            if (failed == null) {
-                Closeables.closeAll(states, null);
+            stop.owner = null;
+            Watchdog.unregister(stop);
+            for (Cancellation.Registration h : hooks) {
+                if (h != null) {
+                    h.close();
+                }
+            }
+            Closeables.closeAll(states, failed);
+        }
+        ScoreResult result = new ScoreResult(out, total);
+        if (stop.reason() != null) {
+            throw new ScoreCancelledException(stop.reason(), result);
+        }
+        return result;
+    }
+
+    /**
+     * The most tokens every component's context leaves after its prompt: a source holding
+     * {@code max} positions can take a prompt of {@code p <= max} tokens and then generate
+     * {@code max - p + 1} (the last one is never fed back). Refuses, before any work, prompts
+     * that leave room for fewer than {@code need} tokens.
+     */
+    private int room(int[][] ids, int need) {
+        int room = Integer.MAX_VALUE;
+        for (int i = 0; i < ids.length; i++) {
+            int max = sources[i].maxPositions();
+            String name = spec.components().get(i).name();
+            if (max < 1) {
+                throw new IllegalStateException("source '" + sources[i].name() + "' of component '" + name
+                        + "' reports maxPositions " + max + "; expected at least 1");
+            }
+            int left = ids[i].length > max ? 0 : max - ids[i].length + 1;
+            if (left < need) {
+                throw new IllegalArgumentException("prompt of component '" + name + "' has " + ids[i].length
+                        + " tokens; with " + need + (need == 1 ? " token" : " tokens") + " to follow it needs "
+                        + ((long) ids[i].length + need - 1) + " positions, but source '" + sources[i].name()
+                        + "' holds at most " + max);
+            }
+            room = Math.min(room, left);
+        }
+        return room;
+    }
+
+    private void checkStopTokens(GenerationConfig config) {
+        for (int t : config.stopTokens()) {
+            if (t >= vocabSize) {
+                throw new IllegalArgumentException("stop token id " + t + " is outside the vocabulary [0, " + vocabSize
+                        + "); expected an id below the shared vocabulary size " + vocabSize);
             }
         }
+    }
+
+    /** Package-private: the sources in spec order (not copied; never modify). */
+    LogitSource[] sources() {
+        return sources;
     }
 
     /** Per component (spec order): its prompt ids, validated against its source. */
@@ -431,14 +492,18 @@ public final class EFTDecoder {
          * Builds the decoder.
          *
          * @return the decoder
-         * @throws IllegalArgumentException if a component has no source, or the vocabulary sizes
-         *     do not fit (see {@link EFTDecoder})
+         * @throws IllegalArgumentException if a component has no source, a default coefficient's
+         *     magnitude exceeds {@link EFTDecoder#MAX_COEFFICIENT} (the message names the component
+         *     and the value), or the vocabulary sizes do not fit (see {@link EFTDecoder})
          */
         public EFTDecoder build() {
             List<String> names = spec.names();
             List<String> missing = names.stream().filter(c -> !sources.containsKey(c)).toList();
             if (!missing.isEmpty()) {
                 throw new IllegalArgumentException("no source for component(s) " + missing + "; the spec needs " + names);
+            }
+            for (EFTSpec.Component c : spec.components()) {
+                DecodeStep.checkCoefficient(c.name(), c.coefficient(), "default coefficient");
             }
             LogitSource[] arr = new LogitSource[names.size()];
             int[] sizes = new int[arr.length];

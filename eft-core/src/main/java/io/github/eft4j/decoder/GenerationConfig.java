@@ -1,8 +1,9 @@
 package io.github.eft4j.decoder;
 
 import io.github.eft4j.combine.CoefficientSchedule;
-
+import io.github.eft4j.sampling.LogitProcessor;
 import io.github.eft4j.sampling.SamplingConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,8 +11,9 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
- * How {@link EFTDecoder} generates: length, stopping, randomness, sampling, coefficients,
- * tracing, parallelism and speculative decoding.
+ * How {@link EFTDecoder} generates: length, stopping, randomness, sampling and the caller's
+ * processors, coefficients, tracing and observing, parallelism, speculative decoding and a
+ * time limit.
  *
  * <pre>{@code
  * GenerationConfig cfg = GenerationConfig.builder()
@@ -19,14 +21,17 @@ import java.util.concurrent.Executor;
  *         .stopTokens(eosId)
  *         .stopSequences(tokenizer::decode, "\n\nUser:")
  *         .sampling(SamplingConfig.sampling().withTemperature(0.7f).withTopP(0.9f))
+ *         .processor(noEos)                       // the caller's LogitProcessor
  *         .seed(42L)
  *         .trace(true)
+ *         .timeout(Duration.ofSeconds(30))
  *         .build();
  * }</pre>
  *
  * @param maxNewTokens the most tokens to generate, at least 0
  * @param stopTokens token ids that end the generation; the stop token is the last token of the
- *     result (as in Hugging Face {@code generate()})
+ *     result (as in Hugging Face {@code generate()}); each must be in the decoder's vocabulary
+ *     (checked when a generation starts)
  * @param stopSequences strings that end the generation once the decoded continuation contains
  *     one; the token that completed it is the last token of the result (the whole continuation
  *     is decoded after every token, since byte-level tokens may only form characters together)
@@ -44,10 +49,26 @@ import java.util.concurrent.Executor;
  *     to make progress (no single-thread executor the caller runs on); what the executor
  *     allocates per task is the only allocation of a parallel step
  * @param speculative speculative decoding, or {@code null} for plain EFT decoding
+ * @param processors the caller's {@link LogitProcessor}s, applied in order to every position's
+ *     EFT distribution (after the combination and its conservative filter, after the repetition
+ *     penalty, before temperature, top-k, top-p and min-p; also in greedy mode, in speculative
+ *     decoding to both the target and the draft distribution, to every sequence of a batch, and
+ *     in {@link EFTDecoder#score(Prompt, int[], GenerationConfig)}). Each must be a pure function
+ *     of the row and the history (see {@link LogitProcessor}) and usable from the thread that
+ *     generates; the same instances serve every run of this config
+ * @param observer sees every decided position ({@link StepObserver}), or {@code null}
+ * @param observerTopK how many top tokens the observer's view ranks, at least 1
+ * @param timeout the most time a call may take, from its start (prefill included) to its last
+ *     token, or {@code null} for none; when it passes, generation ends with
+ *     {@link FinishReason#TIMEOUT} and the tokens so far (see {@link Generation})
  */
 public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokens, List<String> stopSequences,
         Detokenizer detokenizer, Long seed, SamplingConfig sampling, CoefficientSchedule schedule, boolean trace,
-        Executor executor, SpeculativeConfig speculative) {
+        Executor executor, SpeculativeConfig speculative, List<LogitProcessor> processors, StepObserver observer,
+        int observerTopK, Duration timeout) {
+
+    /** The observer's default top-k. */
+    public static final int DEFAULT_OBSERVER_TOP_K = 10;
 
     /** Validates and copies the collections. */
     public GenerationConfig {
@@ -72,6 +93,20 @@ public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokens, List<S
         if (sampling == null) {
             throw new IllegalArgumentException("sampling config must not be null; use SamplingConfig.greedyDecoding() or sampling()");
         }
+        if (processors != null) {
+            for (LogitProcessor p : processors) {
+                if (p == null) {
+                    throw new IllegalArgumentException("processors must not hold null, got " + processors);
+                }
+            }
+        }
+        processors = processors == null ? List.of() : List.copyOf(processors);
+        if (observerTopK < 1) {
+            throw new IllegalArgumentException("observer top-k must be >= 1, got " + observerTopK);
+        }
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
     }
 
     /**
@@ -85,8 +120,8 @@ public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokens, List<S
     }
 
     /**
-     * Returns a builder with the defaults: 64 tokens, greedy, no stops, random seed, no trace,
-     * sequential, not speculative.
+     * Returns a builder with the defaults: 64 tokens, greedy, no stops, random seed, no
+     * processors, no trace, no observer, sequential, not speculative, no timeout.
      *
      * @return a new builder
      */
@@ -111,6 +146,10 @@ public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokens, List<S
         b.trace = trace;
         b.executor = executor;
         b.speculative = speculative;
+        b.processors.addAll(processors);
+        b.observer = observer;
+        b.observerTopK = observerTopK;
+        b.timeout = timeout;
         return b;
     }
 
@@ -144,6 +183,16 @@ public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokens, List<S
         return toBuilder().executor(newExecutor).build();
     }
 
+    /**
+     * Returns a copy with another timeout.
+     *
+     * @param newTimeout the time limit, or {@code null} for none
+     * @return the new config
+     */
+    public GenerationConfig withTimeout(Duration newTimeout) {
+        return toBuilder().timeout(newTimeout).build();
+    }
+
     /** Builds a {@link GenerationConfig}; not thread-safe. */
     public static final class Builder {
         private int maxNewTokens = 64;
@@ -156,6 +205,10 @@ public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokens, List<S
         private boolean trace;
         private Executor executor;
         private SpeculativeConfig speculative;
+        private final List<LogitProcessor> processors = new ArrayList<>();
+        private StepObserver observer;
+        private int observerTopK = DEFAULT_OBSERVER_TOP_K;
+        private Duration timeout;
 
         private Builder() {
         }
@@ -264,6 +317,56 @@ public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokens, List<S
         }
 
         /**
+         * Adds one of the caller's processors; they run in the order added (see
+         * {@link GenerationConfig#processors()} for where and when).
+         *
+         * @param p the processor, a pure function of the row and the history
+         * @return this builder
+         * @throws IllegalArgumentException if {@code p} is null
+         */
+        public Builder processor(LogitProcessor p) {
+            if (p == null) {
+                throw new IllegalArgumentException("processor must not be null");
+            }
+            processors.add(p);
+            return this;
+        }
+
+        /**
+         * Sets the step observer with the default top-k ({@value GenerationConfig#DEFAULT_OBSERVER_TOP_K}).
+         *
+         * @param o the observer, or {@code null} for none
+         * @return this builder
+         */
+        public Builder observer(StepObserver o) {
+            return observer(o, DEFAULT_OBSERVER_TOP_K);
+        }
+
+        /**
+         * Sets the step observer and how many top tokens its view ranks.
+         *
+         * @param o the observer, or {@code null} for none
+         * @param topK at least 1
+         * @return this builder
+         */
+        public Builder observer(StepObserver o, int topK) {
+            this.observer = o;
+            this.observerTopK = topK;
+            return this;
+        }
+
+        /**
+         * Sets a time limit for each call made with this config.
+         *
+         * @param d positive, or {@code null} for none
+         * @return this builder
+         */
+        public Builder timeout(Duration d) {
+            this.timeout = d;
+            return this;
+        }
+
+        /**
          * Builds the config.
          *
          * @return the validated config
@@ -271,7 +374,7 @@ public record GenerationConfig(int maxNewTokens, Set<Integer> stopTokens, List<S
          */
         public GenerationConfig build() {
             return new GenerationConfig(maxNewTokens, stopTokens, stopSequences, detokenizer, seed, sampling, schedule,
-                    trace, executor, speculative);
+                    trace, executor, speculative, processors, observer, observerTopK, timeout);
         }
     }
 }

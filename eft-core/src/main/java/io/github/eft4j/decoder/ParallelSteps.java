@@ -13,18 +13,31 @@ import java.util.function.IntConsumer;
  * {@link Executor} the rest, and waits for all of them. The tasks are allocated once; whatever
  * the executor allocates per {@code execute} is its own. Each index touches only its own
  * decoding state and rows, so the result equals stepping the sources one after the other.
+ *
+ * <p>The calling thread waits parked, not spinning, also when it is interrupted: it keeps the
+ * interrupt status (restored before returning) and reports the interrupt once to
+ * {@code onInterrupt}, which stops the sources' calls in flight on the other threads.
  */
 final class ParallelSteps {
     private final Executor executor;
     private final IntConsumer work;
     private final Runnable[] tasks;
     private final Throwable[] errors;
+    private final Runnable onInterrupt;
     private final AtomicInteger pending = new AtomicInteger();
     private volatile Thread waiter;
 
-    ParallelSteps(Executor executor, int count, IntConsumer work) {
+    /**
+     * @param executor runs the other threads' shares
+     * @param count the number of indices
+     * @param work the work of one index
+     * @param onInterrupt called (on the waiting thread) when it sees its interrupt status while
+     *     waiting, or null
+     */
+    ParallelSteps(Executor executor, int count, IntConsumer work, Runnable onInterrupt) {
         this.executor = executor;
         this.work = work;
+        this.onInterrupt = onInterrupt;
         this.tasks = new Runnable[count];
         this.errors = new Throwable[count];
         for (int i = 0; i < count; i++) {
@@ -73,7 +86,12 @@ final class ParallelSteps {
             LockSupport.park(this);
             // park returns at once while the interrupt status is set: clear it (and restore it
             // below) or this loop spins for the rest of the generation
-            interrupted |= Thread.interrupted();
+            if (Thread.interrupted() && !interrupted) {
+                interrupted = true;
+                if (onInterrupt != null) {
+                    onInterrupt.run();
+                }
+            }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();

@@ -3,6 +3,7 @@ package io.github.eft4j.decoder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The growing continuation of one sequence, its stop rules and its trace. {@code tokens} also
@@ -10,7 +11,8 @@ import java.util.List;
  * repetition penalty sees them as history.
  */
 final class SequenceOutput {
-    private final int maxNewTokens;
+    private final int limit;                 // min(maxNewTokens, the room the sources' contexts leave)
+    private final FinishReason limitReason;  // LENGTH, or POSITION_LIMIT when the context is the limit
     private final boolean[] stopToken;       // (vocab): true for stop ids
     private final List<String> stopSequences;
     private final Detokenizer detokenizer;
@@ -19,21 +21,27 @@ final class SequenceOutput {
     private int n;
     private FinishReason finish;
 
-    SequenceOutput(GenerationConfig config, int vocabSize, int headroom) {
-        this.maxNewTokens = config.maxNewTokens();
+    /**
+     * @param config the stop rules and tracing
+     * @param vocabSize the shared vocabulary; every stop token id must be below it
+     * @param headroom slots beyond the limit for drafts
+     * @param room the most tokens the sources' contexts leave (see {@link EFTDecoder})
+     */
+    SequenceOutput(GenerationConfig config, int vocabSize, int headroom, int room) {
+        int max = config.maxNewTokens();
+        this.limit = Math.min(max, room);
+        this.limitReason = room < max ? FinishReason.POSITION_LIMIT : FinishReason.LENGTH;
         this.stopToken = new boolean[vocabSize];
         for (int t : config.stopTokens()) {
-            if (t < vocabSize) {
-                stopToken[t] = true;
-            }
+            stopToken[t] = true;
         }
         this.stopSequences = config.stopSequences();
         this.detokenizer = config.detokenizer();
         this.trace = config.trace() ? new ArrayList<>() : null;
         // Grown by doubling past this; the allocation-free hot loop holds for up to 4096 tokens.
-        this.tokens = new int[Math.min(maxNewTokens, 4096) + headroom + 1];
-        if (maxNewTokens == 0) {
-            finish = FinishReason.LENGTH;
+        this.tokens = new int[Math.min(limit, 4096) + headroom + 1];
+        if (limit == 0) {
+            finish = limitReason;
         }
     }
 
@@ -52,8 +60,9 @@ final class SequenceOutput {
         return n;
     }
 
+    /** Tokens that may still be emitted. */
     int remaining() {
-        return maxNewTokens - n;
+        return limit - n;
     }
 
     boolean tracing() {
@@ -64,10 +73,22 @@ final class SequenceOutput {
         return finish;
     }
 
+    /** Ends an unfinished sequence as cancelled (a close or a failure), keeping every token. */
     void cancel() {
         if (finish == null) {
             finish = FinishReason.CANCELLED;
         }
+    }
+
+    /** Ends the sequence for a stop request, keeping its first {@code keep} tokens (the delivered ones). */
+    void stop(FinishReason reason, int keep) {
+        if (keep < n) {
+            n = keep;
+            if (trace != null) {
+                trace.subList(keep, trace.size()).clear();
+            }
+        }
+        finish = reason;
     }
 
     /**
@@ -81,12 +102,12 @@ final class SequenceOutput {
         if (entry != null) {
             trace.add(entry);
         }
-        if (token < stopToken.length && stopToken[token]) {
+        if (stopToken[token]) {
             finish = FinishReason.STOP_TOKEN;
         } else if (!stopSequences.isEmpty() && containsStopSequence()) {
             finish = FinishReason.STOP_SEQUENCE;
-        } else if (n >= maxNewTokens) {
-            finish = FinishReason.LENGTH;
+        } else if (n >= limit) {
+            finish = limitReason;
         }
         return finish == null;
     }
@@ -102,7 +123,7 @@ final class SequenceOutput {
         return false;
     }
 
-    GenerationResult result(long seed, java.util.Map<String, Long> passes, SpeculativeStats stats) {
+    GenerationResult result(long seed, Map<String, Long> passes, SpeculativeStats stats) {
         return new GenerationResult(Arrays.copyOf(tokens, n), finish, seed, trace, passes, stats);
     }
 }

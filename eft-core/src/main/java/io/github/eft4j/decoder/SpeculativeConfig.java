@@ -17,7 +17,8 @@ import io.github.eft4j.model.DecodingState;
  * and drafts {@code k = clamp(round(a / (1 - a)) + 1, minDraftLength, maxDraftLength)} tokens:
  * {@code a/(1-a)} is the expected number of drafts accepted before the first rejection when
  * each is accepted with probability {@code a}, and one more draft covers a lucky run. A block
- * never drafts more tokens than the generation has left.
+ * never drafts more tokens than the generation has left ({@code maxNewTokens}, or the room the
+ * sources' {@link io.github.eft4j.model.LogitSource#maxPositions() contexts} leave).
  *
  * <pre>{@code
  * GenerationConfig cfg = GenerationConfig.builder()

@@ -64,11 +64,10 @@ public interface BatchDecodingState extends AutoCloseable {
     void append(int[] tokens);
 
     /**
-     * Asks the backend to abandon the {@code append} running now on another thread, or the next
-     * one if none is running; safe to call from any thread (for example when the decoding thread
-     * is interrupted). The abandoned call throws {@link java.util.concurrent.CancellationException}
-     * and leaves the state as it was before the call. Backends that cannot stop a call ignore
-     * this (the default); on a closed state it does nothing.
+     * Asks this state to abandon the append in flight (or the next one), as
+     * {@link DecodingState#cancel()} does. Safe from any thread; the default does nothing.
+     *
+     * @throws IllegalStateException may be thrown if this state is already closed
      */
     default void cancel() {
     }

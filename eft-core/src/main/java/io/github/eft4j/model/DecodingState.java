@@ -15,7 +15,8 @@ import java.lang.foreign.ValueLayout;
  * position.
  *
  * <p>A state belongs to one thread at a time and must be {@linkplain #close() closed}; closing is
- * idempotent and any other call after it throws {@link IllegalStateException}.
+ * idempotent and any other call after it throws {@link IllegalStateException}. Only
+ * {@link #cancel()} may be called from another thread.
  */
 public interface DecodingState extends AutoCloseable {
 
@@ -106,11 +107,12 @@ public interface DecodingState extends AutoCloseable {
     void truncate(int length);
 
     /**
-     * Asks the backend to abandon the {@code append} or {@code truncate} running now on another thread, or the next
-     * one if none is running; safe to call from any thread (for example when the decoding thread
-     * is interrupted). The abandoned call throws {@link java.util.concurrent.CancellationException}
-     * and leaves the state as it was before the call. Backends that cannot stop a call ignore
-     * this (the default); on a closed state it does nothing.
+     * Asks this state to abandon the call in flight (or, if none is, the next call): that call
+     * fails with {@link java.util.concurrent.CancellationException} and leaves the state as it
+     * was before it. Safe from any thread. The default does nothing: a state whose calls are
+     * short is stopped between them by its caller (the decoder checks between steps).
+     *
+     * @throws IllegalStateException may be thrown if this state is already closed
      */
     default void cancel() {
     }

@@ -1,5 +1,7 @@
 package io.github.eft4j.model;
 
+import java.util.concurrent.CancellationException;
+
 /**
  * A language model over a fixed vocabulary, seen only through its next-token logits.
  *
@@ -51,6 +53,44 @@ public interface LogitSource extends AutoCloseable {
     DecodingState open(int[] promptTokens);
 
     /**
+     * Runs the prompt as {@link #open(int[])} does, stopping early when {@code cancellation} is
+     * cancelled: then no state is returned (one that was made is closed) and this throws
+     * {@link CancellationException}. The default checks before and after {@link #open(int[])};
+     * backends whose prefill can take long (eft-onnx) override it to stop the native call
+     * through {@link Cancellation#onCancel(Runnable)}.
+     *
+     * @param promptTokens the prompt token ids; not empty, each in {@code [0, vocabSize())}
+     * @param cancellation stops the prefill when cancelled; not null
+     * @return a new open state with {@link DecodingState#logitRows()} == 1
+     * @throws CancellationException if cancellation was requested before or during the prefill
+     * @throws IllegalArgumentException if the prompt is empty or holds an id out of range
+     * @throws IllegalStateException if this source is closed
+     * @throws EFTException if the backend fails
+     */
+    default DecodingState open(int[] promptTokens, Cancellation cancellation) {
+        cancellation.throwIfCancelled();
+        DecodingState s = open(promptTokens);
+        if (cancellation.isCancelled()) {
+            s.close();
+            throw new CancellationException("prefill cancelled");
+        }
+        return s;
+    }
+
+    /**
+     * Returns the most positions (prompt plus consumed tokens) one sequence may hold, the
+     * model's context length ({@code max_position_embeddings}); the decoder stops generating
+     * there (finish reason {@code POSITION_LIMIT}) instead of failing, and refuses prompts that
+     * do not fit before any work.
+     *
+     * @return the limit, or {@link Integer#MAX_VALUE} when the source has none or does not
+     *     know it (the default)
+     */
+    default int maxPositions() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
      * Runs several prompts and returns a state that advances them together, one token per
      * sequence and step. The default steps one {@link DecodingState} per prompt; backends that
      * can batch (padding, one forward pass for all rows) override it.
@@ -62,6 +102,28 @@ public interface LogitSource extends AutoCloseable {
      */
     default BatchDecodingState openBatch(int[][] prompts) {
         return new PerSequenceBatchState(this, prompts);
+    }
+
+    /**
+     * Runs several prompts as {@link #openBatch(int[][])} does, stopping early when
+     * {@code cancellation} is cancelled, as {@link #open(int[], Cancellation)} does. The
+     * default checks before and after {@link #openBatch(int[][])}.
+     *
+     * @param prompts one prompt per sequence; at least one, each valid for {@link #open(int[])}
+     * @param cancellation stops the prefill when cancelled; not null
+     * @return a new open batched state
+     * @throws CancellationException if cancellation was requested before or during the prefill
+     * @throws IllegalArgumentException if there are no prompts or one of them is invalid
+     * @throws IllegalStateException if this source is closed
+     */
+    default BatchDecodingState openBatch(int[][] prompts, Cancellation cancellation) {
+        cancellation.throwIfCancelled();
+        BatchDecodingState s = openBatch(prompts);
+        if (cancellation.isCancelled()) {
+            s.close();
+            throw new CancellationException("batched prefill cancelled");
+        }
+        return s;
     }
 
     /**

@@ -71,6 +71,15 @@ final class PerSequenceBatchState implements BatchDecodingState {
         }
     }
 
+    @Override
+    public void cancel() {
+        for (DecodingState s : states) {
+            if (s != null) {
+                s.cancel();
+            }
+        }
+    }
+
     private DecodingState state(int sequence) {
         ensureOpen();
         if (sequence < 0 || sequence >= states.length) {
@@ -82,16 +91,6 @@ final class PerSequenceBatchState implements BatchDecodingState {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("batch state is closed");
-        }
-    }
-
-    /** Cancels the call in progress (or the next one) of every sequence's state. */
-    @Override
-    public void cancel() {
-        for (DecodingState s : states) {
-            if (s != null) {
-                s.cancel();
-            }
         }
     }
 

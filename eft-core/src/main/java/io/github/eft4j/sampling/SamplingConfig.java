@@ -21,9 +21,13 @@ public record SamplingConfig(boolean greedy, float temperature, int topK, float 
 
     /** Validates every field; messages name the value and the expected range. */
     public SamplingConfig {
-        if (Float.isNaN(temperature) || (!greedy && !(temperature > 0 && Float.isFinite(temperature) && Float.isFinite(1f / temperature)))) {
+        if (Float.isNaN(temperature) || (!greedy && !(temperature > 0 && Float.isFinite(temperature)))) {
             throw new IllegalArgumentException("temperature must be in (0, +inf), got " + temperature
                     + (greedy ? "" : " (use SamplingConfig.greedyDecoding() for temperature 0)"));
+        }
+        if (!greedy && !Float.isFinite(1f / temperature)) {
+            throw new IllegalArgumentException("temperature " + temperature + " is too small: 1/temperature overflows float32;"
+                    + " expected at least " + Float.MIN_NORMAL + " (use SamplingConfig.greedyDecoding() for the limit 0)");
         }
         if (topK < 0) {
             throw new IllegalArgumentException("top-k must be >= 1, or 0 for off, got " + topK);
@@ -106,5 +110,62 @@ public record SamplingConfig(boolean greedy, float temperature, int topK, float 
      */
     public SamplingConfig withRepetitionPenalty(float penalty) {
         return new SamplingConfig(greedy, temperature, topK, topP, minP, penalty);
+    }
+
+    /**
+     * Returns a copy with another temperature given as a {@code double} (as parsed from text):
+     * a value that float32 cannot hold is rejected with the value as given, instead of being
+     * rounded to 0 or infinity first.
+     *
+     * @param t the temperature, finite and {@code > 0}, within float32's range
+     * @return the new config
+     * @throws IllegalArgumentException if {@code t} is out of range, naming it as given
+     */
+    public SamplingConfig withTemperature(double t) {
+        return withTemperature(narrow("temperature", t));
+    }
+
+    /**
+     * Returns a copy with another top-p given as a {@code double}; see {@link #withTemperature(double)}.
+     *
+     * @param p the nucleus mass in {@code (0, 1]}, 1 for off
+     * @return the new config
+     * @throws IllegalArgumentException if {@code p} is out of range, naming it as given
+     */
+    public SamplingConfig withTopP(double p) {
+        return withTopP(narrow("top-p", p));
+    }
+
+    /**
+     * Returns a copy with another min-p given as a {@code double}; see {@link #withTemperature(double)}.
+     *
+     * @param p the threshold in {@code [0, 1]}, 0 for off
+     * @return the new config
+     * @throws IllegalArgumentException if {@code p} is out of range, naming it as given
+     */
+    public SamplingConfig withMinP(double p) {
+        return withMinP(narrow("min-p", p));
+    }
+
+    /**
+     * Returns a copy with another repetition penalty given as a {@code double}; see
+     * {@link #withTemperature(double)}.
+     *
+     * @param penalty the penalty, {@code > 0}, 1 for off
+     * @return the new config
+     * @throws IllegalArgumentException if {@code penalty} is out of range, naming it as given
+     */
+    public SamplingConfig withRepetitionPenalty(double penalty) {
+        return withRepetitionPenalty(narrow("repetition penalty", penalty));
+    }
+
+    /** The float of {@code v}, refusing values that would become 0 or infinite (named as given). */
+    private static float narrow(String what, double v) {
+        float f = (float) v;
+        if ((f == 0 && v != 0) || (Float.isInfinite(f) && !Double.isInfinite(v))) {
+            throw new IllegalArgumentException(what + " " + v + " is outside the float32 range, which holds magnitudes in ["
+                    + Float.MIN_VALUE + ", " + Float.MAX_VALUE + "]; it would become " + f);
+        }
+        return f;
     }
 }

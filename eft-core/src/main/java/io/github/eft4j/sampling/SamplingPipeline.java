@@ -5,11 +5,15 @@ import io.github.eft4j.internal.vector.VectorizationProvider;
 import java.util.random.RandomGenerator;
 
 /**
- * The processors and the sampler of one generation, built from a {@link SamplingConfig}, in
- * Hugging Face's order: repetition penalty → temperature → top-k → top-p → min-p, then a
- * renormalization to log-probabilities, then greedy or categorical picking. Every buffer is
- * allocated here; {@link #process} and {@link #pick} allocate nothing. Not thread-safe: one
- * pipeline per generation (or per sequence of a batch).
+ * The processors and the sampler of one generation, built from a {@link SamplingConfig} and the
+ * caller's own {@link LogitProcessor}s, in Hugging Face's order: repetition penalty → the
+ * caller's processors (in the order given) → temperature → top-k → top-p → min-p, then a
+ * renormalization to log-probabilities, then greedy or categorical picking. The caller's
+ * processors sit where {@code generate(logits_processor=...)} puts them: after the built-in
+ * processors, before the warpers, so a mask or bias they apply is seen by top-k/top-p (whose
+ * nucleus is then taken over the allowed tokens). Every buffer is allocated here;
+ * {@link #process} and {@link #pick} allocate nothing (nor do stateless user processors). Not
+ * thread-safe: one pipeline per generation (or per sequence of a batch).
  *
  * <pre>{@code
  * SamplingPipeline sp = new SamplingPipeline(SamplingConfig.sampling().withTopP(0.9f), 32000);
@@ -22,7 +26,7 @@ import java.util.random.RandomGenerator;
 public final class SamplingPipeline {
     private final SamplingConfig config;
     private final int vocabSize;
-    private final LogitProcessor[] processors;
+    private final LogitProcessor[] processors;  // the caller's, then the warpers
     private final RepetitionPenalty penalty;    // null when off
     private final VectorKernels kernels = VectorizationProvider.kernels();
     private final GreedySampler greedy = new GreedySampler();
@@ -36,6 +40,20 @@ public final class SamplingPipeline {
      * @throws IllegalArgumentException if {@code config} is null or {@code vocabSize < 1}
      */
     public SamplingPipeline(SamplingConfig config, int vocabSize) {
+        this(config, vocabSize, java.util.List.of());
+    }
+
+    /**
+     * Builds the pipeline with the caller's processors, applied after the repetition penalty
+     * and before the temperature (also in greedy mode).
+     *
+     * @param config the sampling config
+     * @param vocabSize the vocabulary size of every row, at least 1
+     * @param userProcessors the caller's processors, in order; not null, no null element
+     * @throws IllegalArgumentException if {@code config} or a processor is null or
+     *     {@code vocabSize < 1}
+     */
+    public SamplingPipeline(SamplingConfig config, int vocabSize, java.util.List<LogitProcessor> userProcessors) {
         if (config == null) {
             throw new IllegalArgumentException("config must not be null");
         }
@@ -45,7 +63,16 @@ public final class SamplingPipeline {
         this.config = config;
         this.vocabSize = vocabSize;
         this.penalty = config.repetitionPenalty() != 1f ? new RepetitionPenalty(config.repetitionPenalty(), vocabSize) : null;
+        if (userProcessors == null) {
+            throw new IllegalArgumentException("processors must not be null; pass an empty list for none");
+        }
         java.util.List<LogitProcessor> list = new java.util.ArrayList<>();
+        for (LogitProcessor p : userProcessors) {
+            if (p == null) {
+                throw new IllegalArgumentException("processor must not be null, got null in " + userProcessors);
+            }
+            list.add(p);
+        }
         if (!config.greedy()) {
             if (config.temperature() != 1f) {
                 list.add(new Temperature(config.temperature()));
@@ -83,8 +110,8 @@ public final class SamplingPipeline {
 
     /**
      * In place on {@code logProbs[0, vocabSize)}: applies the processors, then renormalizes to
-     * log-probabilities. Greedy: applies only the repetition penalty (temperature and filters do
-     * not change the argmax), then renormalizes.
+     * log-probabilities. Greedy: applies only the repetition penalty and the caller's processors
+     * (temperature and filters do not change the argmax), then renormalizes.
      *
      * @param logProbs the combined log-probabilities (or logits), modified in place
      * @param history the tokens generated so far, {@code history[0, historyLength)}; may be null

@@ -320,4 +320,24 @@ class LinearEFTCombinerTest {
         assertMessage(() -> VocabAlignment.sharedVocabSize(0, 1), "declared vocabulary size must be >= 1, got 0");
         assertMessage(() -> VocabAlignment.sharedVocabSize(10), "at least one component");
     }
+
+    @Test
+    void anchorOnlyConservativeFilterKeepsTokensMaskedByAnotherComponentMasked() {
+        EFTSpec spec = EFTSpec.upscale().withConservativeFilter(
+                new EFTSpec.ConservativeFilter(EFTSpec.SMALL_FT, 0.5, EFTSpec.ConservativeMode.ANCHOR_ONLY));
+        EFTCombiner c = EFTCombiner.create(spec, 4);
+        float[] largeBase = {0f, 0f, 0f, Float.NEGATIVE_INFINITY};   // masks token 3
+        float[] smallFt = {5f, 0f, 0f, 1f};                           // nucleus(0.5) = {0}
+        float[] smallBase = {0f, 0f, 0f, 0f};
+        float[] out = new float[4];
+        c.combine(new float[][] {largeBase, smallFt, smallBase}, spec.coefficients(), out);
+        assertEquals(Float.NEGATIVE_INFINITY, out[3], "a masked token must stay masked outside the nucleus");
+        double sum = 0;
+        for (float x : out) {
+            sum += Math.exp(x);
+        }
+        assertEquals(1.0, sum, 1e-6);
+        // unmasked tokens outside the nucleus keep the anchor's own log-probability, before renormalizing
+        assertEquals(out[1], out[2]);
+    }
 }

@@ -5,9 +5,11 @@ import io.github.eft4j.combine.EFTSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.eft4j.sampling.LogitProcessor;
 import io.github.eft4j.sampling.SamplingConfig;
 import io.github.eft4j.testing.SyntheticLogitSource;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -72,6 +74,27 @@ class DecoderAllocationTest {
         assertEquals(0, perStepBytes(base.withSpeculative(SpeculativeConfig.adaptive(6)), 800), "speculative greedy");
         assertEquals(0, perStepBytes(base.toBuilder().sampling(topP).speculative(SpeculativeConfig.adaptive(6)).build(), 800),
                 "speculative sampling");
+    }
+
+    /** A stateless processor, an observer that reads the view, and a timeout add nothing per step. */
+    @Test
+    void processorsObserverAndTimeoutAllocateNothingPerStep() {
+        LogitProcessor banEven = (scores, n, history, length) -> {
+            for (int y = 0; y < n; y += 2) {
+                scores[y] = Float.NEGATIVE_INFINITY;
+            }
+        };
+        double[] sink = {0};
+        StepObserver observer = v -> sink[0] += v.entropy() + v.topLogProb(0) + v.componentLogProb(1, v.topId(1));
+        GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(2000).seed(3L).processor(banEven)
+                .observer(observer, 5).timeout(Duration.ofHours(1)).build();
+        SamplingConfig topP = SamplingConfig.sampling().withTemperature(0.9f).withTopP(0.9f);
+        assertEquals(0, perStepBytes(cfg, 800), "plain greedy");
+        assertEquals(0, perStepBytes(cfg.toBuilder().sampling(topP).build(), 800), "plain sampling");
+        assertEquals(0, perStepBytes(cfg.withSpeculative(SpeculativeConfig.adaptive(6)), 800), "speculative greedy");
+        assertEquals(0, perStepBytes(cfg.toBuilder().sampling(topP).speculative(SpeculativeConfig.adaptive(6)).build(), 800),
+                "speculative sampling");
+        assertTrue(sink[0] != 0);
     }
 
     private static long generateBytes(GenerationConfig cfg) {

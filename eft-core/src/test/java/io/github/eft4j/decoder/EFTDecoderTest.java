@@ -2,7 +2,9 @@ package io.github.eft4j.decoder;
 
 import io.github.eft4j.combine.CoefficientSchedule;
 import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.model.BatchDecodingState;
 import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.EFTException;
 import io.github.eft4j.model.ForwardingDecodingState;
 import io.github.eft4j.model.LogitSource;
 
@@ -60,8 +62,9 @@ class EFTDecoderTest {
                     prompt = prompt.with(spec.names().get(1), Sources.randomPrompt(r, V, 9));   // its own "chat" prompt
                 }
                 SamplingConfig sc = SAMPLING[k % SAMPLING.length];
-                GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(1 + r.nextInt(24)).sampling(sc)
-                        .seed(r.nextLong()).stopTokens(k % 3 == 0 ? 7 : 99).build();
+                GenerationConfig.Builder cb = GenerationConfig.builder().maxNewTokens(1 + r.nextInt(24)).sampling(sc)
+                        .seed(r.nextLong());
+                GenerationConfig cfg = (k % 3 == 0 ? cb.stopTokens(7) : cb).build();
                 GenerationResult got = decoder.generate(prompt, cfg);
                 ReferenceEft.Output want = ReferenceEft.generate(spec, s, V, prompts(spec, prompt), cfg);
                 assertArrayEquals(want.tokens(), got.tokens(), () -> "spec " + spec + " sampling " + sc);
@@ -136,58 +139,6 @@ class EFTDecoderTest {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    @Test
-    void batchedGenerationEqualsUnbatchedWithSeedPlusIndex() {
-        SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 13);
-        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
-        SplittableRandom r = new SplittableRandom(3);
-        List<Prompt> prompts = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            prompts.add(Prompt.of(Sources.randomPrompt(r, V, 7)).with(EFTSpec.SMALL_FT, Sources.randomPrompt(r, V, 7)));
-        }
-        // The default openBatch (one state per sequence) through wrappers that do not override it.
-        EFTDecoder viaDefault = EFTDecoder.builder(EFTSpec.upscale()).source(EFTSpec.LARGE_BASE, new NaNSource(s[0], -100))
-                .source(EFTSpec.SMALL_FT, new NaNSource(s[1], -100)).source(EFTSpec.SMALL_BASE, new NaNSource(s[2], -100)).build();
-        for (SamplingConfig sc : SAMPLING) {
-            GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(25).seed(100L).sampling(sc).stopTokens(5, 6)
-                    .trace(true).build();
-            List<GenerationResult> batch = decoder.generateBatch(prompts, cfg);
-            List<GenerationResult> batchDefault = viaDefault.generateBatch(prompts, cfg);
-            for (int i = 0; i < prompts.size(); i++) {
-                assertArrayEquals(batch.get(i).tokens(), batchDefault.get(i).tokens());
-            }
-            for (int i = 0; i < prompts.size(); i++) {
-                GenerationResult one = decoder.generate(prompts.get(i), cfg.withSeed(100L + i));
-                assertArrayEquals(one.tokens(), batch.get(i).tokens(), "sequence " + i + " with " + sc);
-                assertEquals(one.finishReason(), batch.get(i).finishReason());
-                assertEquals(one.trace(), batch.get(i).trace());
-                assertEquals(100L + i, batch.get(i).seed());
-            }
-        }
-    }
-
-    @Test
-    void iteratorListenerAndGenerateAgree() {
-        SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 17);
-        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
-        GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(30).seed(5L).sampling(SamplingConfig.sampling()).build();
-        GenerationResult r = decoder.generate(Prompt.of(3), cfg);
-        List<Integer> streamed = new ArrayList<>();
-        decoder.generate(Prompt.of(3), cfg, (token, index) -> {
-            assertEquals(streamed.size(), index);
-            streamed.add(token);
-        });
-        List<Integer> iterated = new ArrayList<>();
-        try (Generation g = decoder.start(Prompt.of(3), cfg)) {
-            g.forEachRemaining((int t) -> iterated.add(t));
-            assertTrue(g.isFinished());
-            assertEquals(r, g.result());
-        }
-        List<Integer> want = java.util.Arrays.stream(r.tokens()).boxed().toList();
-        assertEquals(want, streamed);
-        assertEquals(want, iterated);
     }
 
     @Test
@@ -374,20 +325,243 @@ class EFTDecoderTest {
     }
 
     @Test
-    void useAfterCloseFailsAndCloseIsIdempotent() {
-        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), Sources.upscaleFamily(V, 0.5, 43));
-        Generation g = decoder.start(Prompt.of(1), GenerationConfig.builder().maxNewTokens(20).trace(true).build());
-        int first = g.nextInt();
-        assertThrows(IllegalStateException.class, g::result, "still running");
-        g.close();
-        g.close();
-        assertThrows(IllegalStateException.class, g::hasNext);
-        assertThrows(IllegalStateException.class, g::nextInt);
-        GenerationResult r = g.result();
-        assertEquals(FinishReason.CANCELLED, r.finishReason());
-        assertEquals(first, r.token(0));
-        assertNotNull(r.toString());
-        assertFalse(r.trace().isEmpty());
+    void scoringAContinuationThatFitsTheContextOfItsGenerationSucceeds() {
+        // Generating n tokens consumes n - 1 of them (the last is never fed back); scoring them
+        // needs no more context than that.
+        int[] prompt = {1, 2};
+        int n = 6;
+        SyntheticLogitSource[] s = new SyntheticLogitSource[3];
+        for (int i = 0; i < 3; i++) {
+            s[i] = SyntheticLogitSource.builder("src" + i, V).ownSeed(i + 5).maxLength(prompt.length + n - 1).build();
+        }
+        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        GenerationResult g = decoder.generate(Prompt.of(prompt), GenerationConfig.builder().maxNewTokens(n).trace(true).build());
+        assertEquals(n, g.length());
+        ScoreResult sr = decoder.score(Prompt.of(prompt), g.tokens());
+        for (int t = 0; t < n; t++) {
+            assertEquals(g.trace().get(t).combinedLogProb(), sr.logProbs()[t], 1e-6);
+        }
+        assertEquals(1, decoder.score(Prompt.of(prompt), new int[] {3}).tokens().size());
+    }
+
+    @Test
+    void aFailingCloseDoesNotLeaveTheOtherSourcesStatesOpen() {
+        SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 47);
+        EFTDecoder decoder = EFTDecoder.builder(EFTSpec.upscale()).source(EFTSpec.LARGE_BASE, new FailingClose(s[0]))
+                .source(EFTSpec.SMALL_FT, s[1]).source(EFTSpec.SMALL_BASE, s[2]).build();
+        assertThrows(EFTException.class, () -> decoder.score(Prompt.of(1, 2), new int[] {3, 4}));
+        assertThrows(EFTException.class, () -> decoder.generateBatch(java.util.List.of(Prompt.of(1), Prompt.of(2)),
+                GenerationConfig.greedy(3)));
+        assertThrows(EFTException.class, () -> decoder.generate(Prompt.of(1, 2), GenerationConfig.greedy(3)));
+        // the primary failure wins; the close failure is suppressed into it
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> decoder.score(Prompt.of(1, 2), new int[] {3, V}));
+        assertTrue(e.getMessage().contains(String.valueOf(V)), e.getMessage());
+        CoefficientSchedule nanAtStep1 = (step, c) -> c[0] = step == 1 ? Float.NaN : c[0];
+        e = assertThrows(IllegalArgumentException.class, () -> decoder.score(Prompt.of(1, 2), new int[] {3, 4, 5}, nanAtStep1));
+        assertEquals(1, e.getSuppressed().length, "the close failure");
+        e = assertThrows(IllegalArgumentException.class, () -> decoder.generateBatch(java.util.List.of(Prompt.of(1)),
+                GenerationConfig.builder().maxNewTokens(3).schedule(nanAtStep1).build()));
+        assertEquals(1, e.getSuppressed().length, "the close failure");
+        for (SyntheticLogitSource x : s) {
+            x.close();   // throws if a state of it is still open
+        }
+    }
+
+    /** A source whose states (and batched states) fail to close, after releasing the inner ones. */
+    private static final class FailingClose implements LogitSource {
+        final LogitSource inner;
+
+        FailingClose(LogitSource inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int vocabSize() {
+            return inner.vocabSize();
+        }
+
+        @Override
+        public DecodingState open(int[] prompt) {
+            DecodingState d = inner.open(prompt);
+            return new ForwardingDecodingState(d) {
+                @Override
+                public void close() {
+                    d.close();
+                    throw new EFTException("close failed", null);
+                }
+            };
+        }
+
+        @Override
+        public BatchDecodingState openBatch(int[][] prompts) {
+            BatchDecodingState b = inner.openBatch(prompts);
+            return new BatchDecodingState() {
+                @Override
+                public int batchSize() {
+                    return b.batchSize();
+                }
+
+                @Override
+                public int vocabSize() {
+                    return b.vocabSize();
+                }
+
+                @Override
+                public int length(int sequence) {
+                    return b.length(sequence);
+                }
+
+                @Override
+                public java.lang.foreign.MemorySegment logits(int sequence) {
+                    return b.logits(sequence);
+                }
+
+                @Override
+                public void append(int[] tokens) {
+                    b.append(tokens);
+                }
+
+                @Override
+                public void close() {
+                    b.close();
+                    throw new EFTException("close failed", null);
+                }
+            };
+        }
+    }
+
+    @Test
+    void outOfVocabularyStopIdsAndOversizedCoefficientsAreRejectedUpFrontNamingTheValue() {
+        SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 137);
+        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        GenerationConfig badStop = GenerationConfig.builder().maxNewTokens(5).stopTokens(3, 50_000).build();
+        for (Runnable call : new Runnable[] {
+            () -> decoder.generate(Prompt.of(1), badStop),
+            () -> decoder.start(Prompt.of(1), badStop),
+            () -> decoder.generateBatch(List.of(Prompt.of(1)), badStop)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call::run);
+            assertTrue(e.getMessage().contains("50000") && e.getMessage().contains("[0, " + V + ")"), e.getMessage());
+        }
+        for (SyntheticLogitSource x : s) {
+            assertEquals(0, x.forwardPasses(), "rejected before any work");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Sources.decoder(EFTSpec.betaUpscale(1e38), s));
+        assertTrue(e.getMessage().contains("'large-base'") && e.getMessage().contains("1.0E38"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Sources.decoder(EFTSpec.of("a", 1.0, "b", -3e300, "c", 0.0), s));
+        assertTrue(e.getMessage().contains("'b'") && e.getMessage().contains("-3.0E300"), e.getMessage());
+        Sources.decoder(EFTSpec.betaUpscale(1e6), s);   // the bound itself is accepted
+    }
+
+    @Test
+    void scoringWithAConfigReportsTheProcessedLogProbsThatGenerateDrewFrom() {
+        SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 139);
+        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        io.github.eft4j.sampling.LogitProcessor banZero = (scores, n, h, len) -> scores[0] = Float.NEGATIVE_INFINITY;
+        GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(15).seed(4L).trace(true).processor(banZero)
+                .sampling(SamplingConfig.sampling().withTemperature(0.8f).withTopK(10).withRepetitionPenalty(1.2f)).build();
+        Prompt p = Prompt.of(1, 5).with(EFTSpec.SMALL_FT, 3, 1, 5);
+        GenerationResult g = decoder.generate(p, cfg);
+        ScoreResult sr = decoder.score(p, g.tokens(), cfg);
+        ScoreResult plain = decoder.score(p, g.tokens());
+        for (int t = 0; t < g.length(); t++) {
+            TokenTrace a = g.trace().get(t);
+            TokenTrace b = sr.tokens().get(t);
+            assertEquals(a.sampledLogProb(), b.sampledLogProb(), "processed log-prob at " + t);
+            assertEquals(a.combinedLogProb(), b.combinedLogProb());
+            assertEquals(plain.tokens().get(t).combinedLogProb(), b.combinedLogProb());
+            assertEquals(TokenOrigin.SCORED, b.origin());
+        }
+        assertEquals(plain.totalLogProb(), sr.totalLogProb(), "the total stays the EFT combination's");
+        assertEquals(Float.NEGATIVE_INFINITY, decoder.score(p, new int[] {0}, cfg).tokens().get(0).sampledLogProb());
+    }
+
+    @Test
+    void scoringStopsOnAnInterruptOrTimeoutWithTheScoredPositionsInTheException() {
+        SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 149);
+        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        int[] cont = {4, 8, 15, 16, 23, 42 % V, 7, 7};
+        ScoreResult full = decoder.score(Prompt.of(1, 2), cont);
+        StepObserver interruptAt3 = v -> {
+            if (v.position() == 2) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        ScoreCancelledException e = assertThrows(ScoreCancelledException.class, () -> decoder.score(Prompt.of(1, 2), cont,
+                GenerationConfig.builder().observer(interruptAt3).build()));
+        assertTrue(Thread.interrupted(), "the interrupt status is kept");
+        assertEquals(FinishReason.CANCELLED, e.reason());
+        assertEquals(3, e.partialResult().tokens().size());
+        assertEquals(full.tokens().subList(0, 3), e.partialResult().tokens());
+        long start = System.nanoTime();
+        StepObserver waitPastDeadline = v -> {
+            while (v.position() == 5 && System.nanoTime() - start < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(400)) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+            }
+        };
+        e = assertThrows(ScoreCancelledException.class, () -> decoder.score(Prompt.of(1, 2), cont,
+                GenerationConfig.builder().observer(waitPastDeadline).timeout(java.time.Duration.ofMillis(300)).build()));
+        assertEquals(FinishReason.TIMEOUT, e.reason());
+        assertEquals(6, e.partialResult().tokens().size(), "position 5 was scored before the deadline was noticed");
+        Thread.currentThread().interrupt();
+        e = assertThrows(ScoreCancelledException.class, () -> decoder.score(Prompt.of(1, 2), cont));
+        assertTrue(Thread.interrupted());
+        assertEquals(0, e.partialResult().tokens().size());
+        for (SyntheticLogitSource x : s) {
+            x.close();   // every state was released
+        }
+    }
+
+    @Test
+    void aContinuationLongerThanTheContextAllowsIsRefusedBeforeAnyWork() {
+        SyntheticLogitSource[] s = new SyntheticLogitSource[3];
+        for (int i = 0; i < 3; i++) {
+            s[i] = SyntheticLogitSource.builder("lim" + i, V).ownSeed(i).maxLength(10).build();
+        }
+        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        assertEquals(8, decoder.score(Prompt.of(1, 2, 3), new int[8]).tokens().size(), "3 + 8 - 1 = 10 positions fit");
+        for (SyntheticLogitSource x : s) {
+            x.resetCounters();
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> decoder.score(Prompt.of(1, 2, 3), new int[9]));
+        assertTrue(e.getMessage().contains("3 tokens") && e.getMessage().contains("9 tokens") && e.getMessage().contains("11 positions")
+                && e.getMessage().contains("at most 10"), e.getMessage());
+        for (SyntheticLogitSource x : s) {
+            assertEquals(0, x.forwardPasses());
+        }
+    }
+
+    @Test
+    void theCallersProcessorsAndTheObserverWorkInGenerateAndBatch() {
+        SyntheticLogitSource[] s = Sources.upscaleFamily(V, 0.5, 151);
+        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        io.github.eft4j.sampling.LogitProcessor onlyBelowTen = (scores, n, h, len) -> {
+            for (int y = 10; y < n; y++) {
+                scores[y] = Float.NEGATIVE_INFINITY;
+            }
+        };
+        int[] calls = {0};
+        double[] entropy = {0};
+        StepObserver count = v -> {
+            calls[0]++;
+            entropy[0] += v.entropy();
+            assertTrue(v.processedLogProb(v.token()) > Float.NEGATIVE_INFINITY);
+        };
+        GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(20).seed(2L).sampling(SamplingConfig.sampling())
+                .processor(onlyBelowTen).observer(count, 3).build();
+        GenerationResult r = decoder.generate(Prompt.of(4), cfg);
+        assertEquals(20, calls[0]);
+        assertTrue(entropy[0] > 0);
+        List<GenerationResult> batch = decoder.generateBatch(List.of(Prompt.of(4), Prompt.of(6, 6)), cfg);
+        assertEquals(60, calls[0], "one call per sequence and position");
+        assertArrayEquals(r.tokens(), batch.get(0).tokens());
+        for (GenerationResult x : List.of(r, batch.get(0), batch.get(1))) {
+            for (int t : x.tokens()) {
+                assertTrue(t < 10, "token " + t + " was masked by the processor");
+            }
+        }
     }
 
     /** Wraps a source; rows read by copyLogits at continuation position {@code at} hold a NaN. */

@@ -163,6 +163,53 @@ class SamplingTest {
         assertMessage(() -> new SamplingPipeline(null, 5), "config must not be null");
     }
 
+    /** Values parsed from text arrive as doubles: a message shows them as given, not rounded to float32. */
+    @Test
+    void doubleSettersNameOutOfRangeValuesAsGiven() {
+        assertMessage(() -> SamplingConfig.sampling().withTemperature(1e-50), "temperature 1.0E-50 is outside the float32 range");
+        assertMessage(() -> SamplingConfig.sampling().withTemperature(1e39), "temperature 1.0E39 is outside the float32 range");
+        assertMessage(() -> SamplingConfig.sampling().withTopP(1e-50), "top-p 1.0E-50");
+        assertMessage(() -> SamplingConfig.sampling().withMinP(1e-60), "min-p 1.0E-60");
+        assertMessage(() -> SamplingConfig.sampling().withRepetitionPenalty(1e-46), "repetition penalty 1.0E-46");
+        // representable but 1/T overflows: named, with the smallest usable temperature
+        assertMessage(() -> SamplingConfig.sampling().withTemperature(1e-40), "temperature 1.0E-40 is too small");
+        assertMessage(() -> SamplingConfig.sampling().withTemperature(-0.5), "got -0.5");
+        assertEquals(0.7f, SamplingConfig.sampling().withTemperature(0.7).temperature());
+        assertEquals(0.25f, SamplingConfig.sampling().withTopP(0.25).withMinP(0.25).minP());
+        assertEquals(0f, SamplingConfig.sampling().withMinP(0.0).minP());
+        assertEquals(1.5f, SamplingConfig.sampling().withRepetitionPenalty(1.5).repetitionPenalty());
+    }
+
+    @Test
+    void theCallersProcessorsRunAfterThePenaltyAndBeforeTheWarpersInOrder() {
+        java.util.List<String> order = new java.util.ArrayList<>();
+        float[][] seen = new float[2][];
+        LogitProcessor first = (x, n, h, len) -> {
+            order.add("first");
+            seen[0] = java.util.Arrays.copyOf(x, n);
+            x[0] = Float.NEGATIVE_INFINITY;
+        };
+        LogitProcessor second = (x, n, h, len) -> {
+            order.add("second");
+            seen[1] = java.util.Arrays.copyOf(x, n);
+        };
+        SamplingPipeline p = new SamplingPipeline(SamplingConfig.sampling().withRepetitionPenalty(2f).withTemperature(0.5f)
+                .withTopK(2), 4, java.util.List.of(first, second));
+        float[] row = {-0.5f, -1f, -2f, -3f};
+        p.process(row, new int[] {1}, 1);
+        assertEquals(java.util.List.of("first", "second"), order);
+        assertArrayEquals(new float[] {-0.5f, -2f, -2f, -3f}, seen[0], "after the penalty, before the temperature");
+        assertEquals(Float.NEGATIVE_INFINITY, seen[1][0], "the second sees the first's edit");
+        // top-k ran after them: of the allowed tokens 1 and 2 (tied at -2 before the 1/T scale) both survive
+        assertEquals(Float.NEGATIVE_INFINITY, row[0]);
+        assertEquals(Float.NEGATIVE_INFINITY, row[3]);
+        assertEquals(Math.log(0.5), row[1], 1e-6);
+        assertMessage(() -> new SamplingPipeline(SamplingConfig.sampling(), 4, null), "processors must not be null");
+        java.util.List<LogitProcessor> withNull = new java.util.ArrayList<>();
+        withNull.add(null);
+        assertMessage(() -> new SamplingPipeline(SamplingConfig.sampling(), 4, withNull), "processor must not be null");
+    }
+
     @Test
     void rejectedRowsAreLeftUnchangedAndThePipelineStillWorks() {
         SamplingPipeline p = new SamplingPipeline(SamplingConfig.sampling().withTopP(0.9f).withRepetitionPenalty(1.2f), 5);

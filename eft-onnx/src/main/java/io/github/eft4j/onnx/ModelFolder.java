@@ -1,7 +1,10 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.chat.ChatTemplateException;
+import io.github.eft4j.chat.HfChatTemplate;
 import io.github.eft4j.model.EFTException;
 import io.github.eft4j.tokenizer.Tokenizer;
+import io.github.eft4j.tokenizer.TokenizerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,7 +24,9 @@ import java.util.stream.Stream;
  * A Hugging Face-style model folder loaded in one call: the graph ({@code model.onnx} at the root,
  * or in {@code onnx/} as Hugging Face onnx-community folders have it, with any external data
  * beside it), {@code config.json}, {@code tokenizer.json} and an optional
- * {@code generation_config.json}.
+ * {@code generation_config.json}, plus {@code tokenizer_config.json} when present (its
+ * {@code chat_template}, special tokens and {@code add_bos_token}; a {@code chat_template.jinja}
+ * beside it, as newer transformers versions save it, takes the default template's place).
  *
  * <p><b>Variants.</b> A folder may hold several exports of one model side by side:
  * {@code model.onnx} (variant {@code fp32}) and {@code model_<v>.onnx} (variant {@code <v>}:
@@ -62,15 +67,18 @@ public final class ModelFolder implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final GenerationDefaults generation;
     private final OnnxModelConfig config;
+    private final TokenizerConfig tokenizerConfig;  // null when the folder has no tokenizer_config.json
+    private volatile HfChatTemplate chatTemplate;   // parsed on first use
 
     private ModelFolder(Path dir, Path model, OnnxLogitSource source, Tokenizer tokenizer,
-            GenerationDefaults generation, OnnxModelConfig config) {
+            GenerationDefaults generation, OnnxModelConfig config, TokenizerConfig tokenizerConfig) {
         this.dir = dir;
         this.model = model;
         this.source = source;
         this.tokenizer = tokenizer;
         this.generation = generation;
         this.config = config;
+        this.tokenizerConfig = tokenizerConfig;
     }
 
     /**
@@ -290,6 +298,7 @@ public final class ModelFolder implements AutoCloseable {
         } catch (IOException e) {
             throw new EFTException("cannot read " + tokFile + ": " + e.getMessage(), e);
         }
+        TokenizerConfig tokConfig = readTokenizerConfig(dir);
         Path genFile = dir.resolve("generation_config.json");
         JsonFields gen = Files.isRegularFile(genFile) ? JsonFields.read(genFile) : null;
         GenerationDefaults defaults = defaults(gen, config, tokenizer);
@@ -300,10 +309,35 @@ public final class ModelFolder implements AutoCloseable {
                         + " ids but the model has only " + source.vocabSize() + " logits per row");
             }
             checkIds(gen != null ? genFile : configFile, defaults, source.vocabSize());
-            return new ModelFolder(dir, model, source, tokenizer, defaults, config);
+            return new ModelFolder(dir, model, source, tokenizer, defaults, config, tokConfig);
         } catch (RuntimeException e) {
             source.close();
             throw e;
+        }
+    }
+
+    /**
+     * {@code tokenizer_config.json}, with the default template replaced by {@code chat_template.jinja}
+     * when that file exists; null when neither exists.
+     */
+    private static TokenizerConfig readTokenizerConfig(Path dir) {
+        Path file = dir.resolve("tokenizer_config.json");
+        Path jinja = dir.resolve("chat_template.jinja");
+        try {
+            TokenizerConfig c = Files.isRegularFile(file) ? TokenizerConfig.read(file) : null;
+            if (!Files.isRegularFile(jinja)) {
+                return c;
+            }
+            Map<String, String> templates = new LinkedHashMap<>();
+            templates.put(TokenizerConfig.DEFAULT_TEMPLATE, Files.readString(jinja));
+            if (c == null) {
+                return new TokenizerConfig(templates, null, null, null, null, null, null);
+            }
+            c.chatTemplates().forEach(templates::putIfAbsent);
+            return new TokenizerConfig(templates, c.addBosToken(), c.addEosToken(), c.bosToken(), c.eosToken(),
+                    c.padToken(), c.unkToken());
+        } catch (IOException e) {
+            throw new EFTException("cannot read " + (Files.isRegularFile(jinja) ? jinja : file) + ": " + e.getMessage(), e);
         }
     }
 
@@ -407,6 +441,45 @@ public final class ModelFolder implements AutoCloseable {
      */
     public OnnxModelConfig config() {
         return config;
+    }
+
+    /**
+     * Returns what {@code tokenizer_config.json} says (chat templates, special tokens,
+     * {@code add_bos_token}), if the folder has one.
+     *
+     * @return the tokenizer config, or empty
+     */
+    public Optional<TokenizerConfig> tokenizerConfig() {
+        return Optional.ofNullable(tokenizerConfig);
+    }
+
+    /**
+     * Returns the model's own chat format: the default {@code chat_template} of
+     * {@code tokenizer_config.json} (or {@code chat_template.jinja}), parsed once. Fine-tuned (chat)
+     * models ship one; base models usually do not. Use it as the fine-tuned source's format with
+     * {@code io.github.eft4j.chat.SourcePrompts}.
+     *
+     * @return the template, or empty when the folder has none
+     * @throws io.github.eft4j.chat.ChatTemplateException if the template cannot be parsed; the
+     *     message names this folder
+     */
+    public Optional<HfChatTemplate> chatTemplate() {
+        if (tokenizerConfig == null || !tokenizerConfig.hasChatTemplate()) {
+            return Optional.empty();
+        }
+        HfChatTemplate t = chatTemplate;
+        if (t == null) {
+            try {
+                chatTemplate = t = tokenizerConfig.chatTemplate();
+            } catch (IllegalStateException e) { // several templates, none named default
+                throw new IllegalArgumentException(dir.resolve("tokenizer_config.json") + ": " + e.getMessage(), e);
+            } catch (ChatTemplateException e) {
+                Path origin = Files.isRegularFile(dir.resolve("chat_template.jinja")) ? dir.resolve("chat_template.jinja")
+                        : dir.resolve("tokenizer_config.json");
+                throw e.withOrigin(origin.toString());
+            }
+        }
+        return Optional.of(t);
     }
 
     /**

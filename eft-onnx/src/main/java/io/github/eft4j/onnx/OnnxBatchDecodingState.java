@@ -1,6 +1,7 @@
 package io.github.eft4j.onnx;
 
 import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.Cancellation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -34,7 +35,8 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
     private final int[] logitsRow; // exposed row holding each sequence's next-token logits
     private final CallGuard guard;
 
-    OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts) {
+    /** Runs the prompts; a cancel of {@code cancellation} (null: none) terminates the prefill's run. */
+    OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts, Cancellation cancellation) {
         this.src = src;
         int b = prompts.length;
         this.lengths = new int[b];
@@ -52,7 +54,7 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
         }
         this.step = new KvStepper(src, b);
         this.guard = new CallGuard("batch decoding state of " + src.name(), this::free);
-        try {
+        try (Cancellation.Registration _ = cancellation == null ? null : cancellation.onCancel(step::cancel)) {
             step.ensureTokens(p);
             step.ensureColumns(p + 1);
             for (int r = 0; r < b; r++) {
@@ -69,6 +71,9 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
                 logitsRow[r] = rightPad && shortest != p ? len - 1 : 0;
             }
             step.run(p, rightPad && shortest != p ? p : 1);
+            if (cancellation != null && cancellation.isCancelled()) {   // too late for the run
+                throw new CancellationException("batched prefill cancelled");
+            }
         } catch (RuntimeException e) {
             step.close();
             if (rightPad && shortest != p && src.lastRowOnlyObserved() && e instanceof IllegalArgumentException) {

@@ -1,5 +1,6 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.DecodingState;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -50,12 +51,22 @@ public final class OnnxDecodingState implements DecodingState {
     // the cache no longer matches tokens[0, length) (a recompute or rollback failed): rebuild before the next run
     private boolean rebuild;
 
-    OnnxDecodingState(OnnxLogitSource src, int[] prompt) {
+    /** Runs the prompt; a cancel of {@code cancellation} (null: none) terminates the prefill's run. */
+    OnnxDecodingState(OnnxLogitSource src, int[] prompt, Cancellation cancellation) {
         this.src = src;
         this.step = new KvStepper(src, 1);
         this.guard = new CallGuard("decoding state of " + src.name(), this::free);
         try {
-            prefill(prompt, prompt.length);
+            if (cancellation == null) {
+                prefill(prompt, prompt.length);
+            } else {
+                try (Cancellation.Registration _ = cancellation.onCancel(step::cancel)) {
+                    prefill(prompt, prompt.length);
+                }
+                if (cancellation.isCancelled()) {   // too late for the run: the stepper would fail its next one
+                    throw new CancellationException("prefill cancelled");
+                }
+            }
         } catch (RuntimeException e) {
             step.close();
             throw e;

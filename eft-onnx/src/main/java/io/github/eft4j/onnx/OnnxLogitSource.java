@@ -1,6 +1,7 @@
 package io.github.eft4j.onnx;
 
 import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.EFTException;
 import io.github.eft4j.model.LogitSource;
 import io.github.eft4j.onnx.internal.OrtApi;
@@ -16,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -382,10 +384,27 @@ public final class OnnxLogitSource implements LogitSource {
 
     @Override
     public OnnxDecodingState open(int[] promptTokens) {
+        return openState(promptTokens, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A cancel during the prefill sets ONNX Runtime's terminate flag, so the run stops between
+     * two operators instead of finishing the whole prompt.
+     */
+    @Override
+    public OnnxDecodingState open(int[] promptTokens, Cancellation cancellation) {
+        Objects.requireNonNull(cancellation, "cancellation");
+        cancellation.throwIfCancelled();
+        return openState(promptTokens, cancellation);
+    }
+
+    private OnnxDecodingState openState(int[] promptTokens, Cancellation cancellation) {
         validate(promptTokens, "prompt");
         register();
         try {
-            return new OnnxDecodingState(this, promptTokens);
+            return new OnnxDecodingState(this, promptTokens, cancellation);
         } catch (RuntimeException e) {
             unregister();
             throw e;
@@ -394,6 +413,22 @@ public final class OnnxLogitSource implements LogitSource {
 
     @Override
     public BatchDecodingState openBatch(int[][] prompts) {
+        return openBatchState(prompts, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A cancel during the batched prefill sets ONNX Runtime's terminate flag.
+     */
+    @Override
+    public BatchDecodingState openBatch(int[][] prompts, Cancellation cancellation) {
+        Objects.requireNonNull(cancellation, "cancellation");
+        cancellation.throwIfCancelled();
+        return openBatchState(prompts, cancellation);
+    }
+
+    private BatchDecodingState openBatchState(int[][] prompts, Cancellation cancellation) {
         if (prompts == null || prompts.length == 0) {
             throw new IllegalArgumentException("prompts: expected at least one prompt, got " + (prompts == null ? "null" : "0"));
         }
@@ -402,11 +437,22 @@ public final class OnnxLogitSource implements LogitSource {
         }
         register();
         try {
-            return new OnnxBatchDecodingState(this, prompts);
+            return new OnnxBatchDecodingState(this, prompts, cancellation);
         } catch (RuntimeException e) {
             unregister();
             throw e;
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return {@code max_position_embeddings} (or {@code n_positions}) from config.json, or
+     *     {@link Integer#MAX_VALUE} when the config does not say
+     */
+    @Override
+    public int maxPositions() {
+        return config.maxPositions().orElse(Integer.MAX_VALUE);
     }
 
     void validate(int[] tokens, String what) {

@@ -1,5 +1,8 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.chat.ChatMessage;
+import io.github.eft4j.chat.ChatTemplateException;
+
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.row;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -56,6 +59,50 @@ class ModelFolderTest {
             assertArrayEquals(ints(golden.get("greedy_ids")), greedy, "greedy ids vs torch float64");
             assertFalse(f.tokenizer().decode(greedy).isEmpty());
         }
+    }
+
+    @Test
+    void chatTemplateComesFromTokenizerConfig() {
+        try (ModelFolder f = ModelFolder.loader(COMMUNITY).options(p -> OnnxOptions.builder(p).threads(1).build()).load()) {
+            assertEquals(Optional.of("</s>"), f.tokenizerConfig().map(c -> c.eosToken()));
+            String prompt = f.chatTemplate().orElseThrow().render(List.of(ChatMessage.user("What is EFT?")), true);
+            assertEquals("<|user|>\nWhat is EFT?\n<|assistant|>\n", prompt);
+        }
+    }
+
+    @Test
+    void chatTemplateJinjaFileWinsAndBrokenTemplatesNameTheirFile() throws IOException {
+        Path dir = copyOfCommunity();
+        Files.writeString(dir.resolve("chat_template.jinja"), "{{ messages[0]['content'] | upper }}");
+        try (ModelFolder f = ModelFolder.loader(dir).options(p -> OnnxOptions.builder(p).threads(1).build()).load()) {
+            assertEquals("HI", f.chatTemplate().orElseThrow().render(List.of(ChatMessage.user("hi")), false));
+        }
+        Files.writeString(dir.resolve("chat_template.jinja"), "{% include 'other.jinja' %}");
+        try (ModelFolder f = ModelFolder.loader(dir).options(p -> OnnxOptions.builder(p).threads(1).build()).load()) {
+            ChatTemplateException e = assertThrows(ChatTemplateException.class, f::chatTemplate);
+            assertTrue(e.getMessage().startsWith(dir.resolve("chat_template.jinja") + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains("include"), e.getMessage());
+        }
+        Files.delete(dir.resolve("chat_template.jinja"));
+        Files.delete(dir.resolve("tokenizer_config.json"));
+        try (ModelFolder f = ModelFolder.loader(dir).options(p -> OnnxOptions.builder(p).threads(1).build()).load()) {
+            assertEquals(Optional.empty(), f.chatTemplate(), "a folder without a template (a base model)");
+        }
+    }
+
+    private Path copyOfCommunity() throws IOException {
+        Path dir = tmp.resolve("community-copy");
+        try (var files = Files.walk(COMMUNITY)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path q = dir.resolve(COMMUNITY.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(q);
+                } else {
+                    Files.copy(p, q);
+                }
+            }
+        }
+        return dir;
     }
 
     @Test

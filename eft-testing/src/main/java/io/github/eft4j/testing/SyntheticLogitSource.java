@@ -91,6 +91,16 @@ public final class SyntheticLogitSource implements LogitSource {
     }
 
     /**
+     * {@inheritDoc}
+     *
+     * @return the maximum length set with {@link Builder#maxLength(int)} (default {@code 2^20})
+     */
+    @Override
+    public int maxPositions() {
+        return maxLength;
+    }
+
+    /**
      * Returns how many forward passes ({@code open}, {@code append}, batched open/append) ran.
      *
      * @return the count since creation or the last {@link #resetCounters()}

@@ -90,15 +90,16 @@ final class Commands {
         if (a.flag("greedy") && wantsSampling) {
             throw new UsageException("--greedy conflicts with --sample/--temperature/--top-p/--top-k/--min-p");
         }
-        float penalty = (float) a.number("repetition-penalty", 1.0, 0, true, 100);
+        // doubles as parsed: SamplingConfig refuses what float32 cannot hold, naming the value as given
+        double penalty = a.number("repetition-penalty", 1.0, 0, true, 100);
         if (!wantsSampling) {
             return SamplingConfig.greedyDecoding().withRepetitionPenalty(penalty);
         }
         return SamplingConfig.sampling()
-                .withTemperature((float) a.number("temperature", 1.0, 0, true, 100))
-                .withTopP((float) a.number("top-p", 1.0, 0, true, 1))
+                .withTemperature(a.number("temperature", 1.0, 0, true, 100))
+                .withTopP(a.number("top-p", 1.0, 0, true, 1))
                 .withTopK(a.integer("top-k", 0, 0, Integer.MAX_VALUE))
-                .withMinP((float) a.number("min-p", 0, 0, false, 1))
+                .withMinP(a.number("min-p", 0, 0, false, 1))
                 .withRepetitionPenalty(penalty);
     }
 

@@ -1,11 +1,7 @@
 package io.github.eft4j.examples.cli;
 
 import io.github.eft4j.model.BatchDecodingState;
-import io.github.eft4j.model.DecodingState;
-import io.github.eft4j.model.ForwardingDecodingState;
-import io.github.eft4j.model.LogitSource;
-
-import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.ForwardingDecodingState;
 import io.github.eft4j.model.LogitSource;
@@ -52,6 +48,19 @@ final class TimedLogitSource implements LogitSource {
         DecodingState s = delegate.open(promptTokens);
         account(t0);
         return new Timed(s);
+    }
+
+    @Override
+    public DecodingState open(int[] promptTokens, Cancellation cancellation) {
+        long t0 = System.nanoTime();
+        DecodingState s = delegate.open(promptTokens, cancellation);   // the delegate's stoppable prefill
+        account(t0);
+        return new Timed(s);
+    }
+
+    @Override
+    public int maxPositions() {
+        return delegate.maxPositions();
     }
 
     @Override

@@ -17,13 +17,15 @@ import org.apache.commons.math3.stat.inference.ChiSquareTest;
 import org.junit.jupiter.api.Test;
 
 /**
- * Speculative EFT: greedy equality, distribution equality (chi-square), rollback and the
- * adaptive draft length. Every chi-square assertion uses significance 0.001, so with the fixed
- * seeds a correct implementation fails one of the 4 assertions with probability < 0.4% over
- * the choice of seed (and, the seeds being fixed, never flakes).
+ * Speculative EFT ({@link SpeculativeBlock}): greedy equality, distribution equality
+ * (chi-square), rollback, the adaptive draft length, and the caller's processors and observer
+ * inside blocks. Every chi-square assertion uses significance 0.001, so with the fixed seeds a
+ * correct implementation fails one of the 4 assertions with probability < 0.4% over the choice
+ * of seed (and, the seeds being fixed, never flakes).
  */
-class SpeculativeDecodingTest {
+class SpeculativeBlockTest {
     private static final double ALPHA = 0.001;
+    private static final int V = 40;
 
     @Test
     void greedySpeculativeEqualsPlainGreedyOnManyPrompts() {
@@ -117,15 +119,15 @@ class SpeculativeDecodingTest {
         for (int min = 1; min <= 3; min++) {
             for (int max = min; max <= 10; max++) {
                 for (double a = 0; a <= 1.0; a += 0.01) {
-                    int k = Generation.nextDraftLength(a, min, max);
+                    int k = SpeculativeBlock.nextDraftLength(a, min, max);
                     assertTrue(k >= min && k <= max, "k=" + k + " for a=" + a);
                 }
             }
         }
-        assertEquals(1, Generation.nextDraftLength(0.0, 1, 8));
-        assertEquals(2, Generation.nextDraftLength(0.5, 1, 8));
-        assertEquals(5, Generation.nextDraftLength(0.8, 1, 8));
-        assertEquals(8, Generation.nextDraftLength(1.0, 1, 8));
+        assertEquals(1, SpeculativeBlock.nextDraftLength(0.0, 1, 8));
+        assertEquals(2, SpeculativeBlock.nextDraftLength(0.5, 1, 8));
+        assertEquals(5, SpeculativeBlock.nextDraftLength(0.8, 1, 8));
+        assertEquals(8, SpeculativeBlock.nextDraftLength(1.0, 1, 8));
         // Unrelated models: the draft length falls to the minimum; runs never exceed the bound.
         SyntheticLogitSource[] s = Sources.upscaleFamily(48, 1.0, 5);
         GenerationResult r = Sources.decoder(EFTSpec.upscale(), s).generate(Prompt.of(2),
@@ -303,5 +305,114 @@ class SpeculativeDecodingTest {
         double pv = new ChiSquareTest().chiSquareTestDataSetsComparison(Arrays.copyOf(x, m), Arrays.copyOf(y, m));
         assertTrue(pv > ALPHA, "speculative (top-p) differs from plain EFT sampling, p = " + pv);
         assertTrue(b.accepted() < b.proposed() && b.accepted() > 0, b.accepted() + "/" + b.proposed());
+    }
+
+    @Test
+    void speculativeStopsOnAFirstTokenStopAndAtTheContextLimitLikePlain() {
+        int[] prompt = {3, 1};
+        int n = 12;
+        SyntheticLogitSource[] s = new SyntheticLogitSource[3];
+        for (int i = 0; i < 3; i++) {
+            s[i] = SyntheticLogitSource.builder("src" + i, V).familySeed(9).ownSeed(i + 5).ownWeight(0.2)
+                    .maxLength(prompt.length + n - 1).build();
+        }
+        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        GenerationConfig greedy = GenerationConfig.greedy(n);
+        GenerationResult plain = decoder.generate(Prompt.of(prompt), greedy);
+        for (int k = 1; k <= 8; k++) {
+            GenerationResult spec = decoder.generate(Prompt.of(prompt), greedy.withSpeculative(SpeculativeConfig.fixed(k)));
+            assertArrayEquals(plain.tokens(), spec.tokens(), "k " + k);
+            GenerationConfig stopFirst = greedy.toBuilder().stopTokens(plain.token(0)).build();
+            GenerationResult one = decoder.generate(Prompt.of(prompt), stopFirst.withSpeculative(SpeculativeConfig.fixed(k)));
+            assertArrayEquals(new int[] {plain.token(0)}, one.tokens());
+            assertEquals(FinishReason.STOP_TOKEN, one.finishReason());
+        }
+        GenerationResult sampled = decoder.generate(Prompt.of(prompt), GenerationConfig.builder().maxNewTokens(n)
+                .sampling(SamplingConfig.sampling()).seed(3L).speculative(SpeculativeConfig.adaptive(8)).build());
+        assertEquals(n, sampled.length());
+        assertTrue(sampled.speculative().draftsProposed() > 0);
+    }
+
+    /**
+     * The repetition penalty and top-k see the drafts as history in the target p (a penalty < 1,
+     * rewarding repeats, makes a missing history visible). Two-sample chi-square over the first two tokens (the penalty acts on the second),
+     * plain vs speculative, at significance 0.001: with these fixed seeds a correct
+     * implementation fails with probability 0.1% over the choice of seeds, and never flakes.
+     */
+    @Test
+    void speculativeSamplingWithRepetitionPenaltyAndTopKMatchesPlainSampling() {
+        int v = 6;
+        int samples = 8_000;
+        SyntheticLogitSource[] s = Sources.upscaleFamily(v, 0.6, 29);
+        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        Prompt prompt = Prompt.of(2, 3).with(EFTSpec.SMALL_FT, 5, 2, 3);
+        GenerationConfig plain = GenerationConfig.builder().maxNewTokens(3)
+                .sampling(SamplingConfig.sampling().withRepetitionPenalty(0.3f).withTopK(4).withTemperature(1.3f)).build();
+        GenerationConfig spec = plain.withSpeculative(SpeculativeConfig.fixed(2));
+        long[] a = new long[v * v];
+        long[] b = new long[v * v];
+        long proposed = 0;
+        long accepted = 0;
+        for (int i = 0; i < samples; i++) {
+            GenerationResult x = decoder.generate(prompt, plain.withSeed(11_000_000L + i));
+            GenerationResult y = decoder.generate(prompt, spec.withSeed(13_000_000L + i));
+            a[x.token(0) * v + x.token(1)]++;
+            b[y.token(0) * v + y.token(1)]++;
+            proposed += y.speculative().draftsProposed();
+            accepted += y.speculative().draftsAccepted();
+        }
+        int m = 0;
+        long[] x = new long[v * v];
+        long[] y = new long[v * v];
+        long repeats = 0;
+        for (int i = 0; i < v * v; i++) {
+            if (a[i] + b[i] > 0) {
+                x[m] = a[i];
+                y[m++] = b[i];
+            }
+            if (i / v == i % v) {
+                repeats += a[i];
+            }
+        }
+        assertTrue(repeats > samples / 8, "a penalty < 1 should make repeats common: " + repeats);
+        double pv = new ChiSquareTest().chiSquareTestDataSetsComparison(java.util.Arrays.copyOf(x, m), java.util.Arrays.copyOf(y, m));
+        assertTrue(pv > 0.001, "speculative (repetition penalty, top-k) differs from plain EFT sampling, p = " + pv);
+        assertTrue(accepted > 0 && accepted < proposed, accepted + "/" + proposed);
+    }
+
+    @Test
+    void theCallersProcessorsApplyToTargetAndDraftAndTheObserverSeesEveryEmittedPosition() {
+        SyntheticLogitSource[] s = Sources.upscaleFamily(48, 0.3, 131);
+        EFTDecoder decoder = Sources.decoder(EFTSpec.upscale(), s);
+        io.github.eft4j.sampling.LogitProcessor banOdd = (scores, n, history, length) -> {
+            for (int y = 1; y < n; y += 2) {
+                scores[y] = Float.NEGATIVE_INFINITY;
+            }
+        };
+        java.util.List<TokenOrigin> seen = new java.util.ArrayList<>();
+        java.util.List<Integer> seenTokens = new java.util.ArrayList<>();
+        StepObserver record = v -> {
+            seen.add(v.origin());
+            seenTokens.add(v.token());
+            assertEquals(seen.size() - 1, v.position());
+        };
+        GenerationConfig plain = GenerationConfig.builder().maxNewTokens(40).processor(banOdd).trace(true).build();
+        GenerationResult want = decoder.generate(Prompt.of(2, 4), plain);
+        GenerationResult got = decoder.generate(Prompt.of(2, 4), plain.toBuilder().observer(record)
+                .speculative(SpeculativeConfig.adaptive(6)).build());
+        assertArrayEquals(want.tokens(), got.tokens(), "greedy speculative with a processor equals plain with it");
+        for (int t : got.tokens()) {
+            assertEquals(0, t % 2, "a banned token was emitted");
+        }
+        assertEquals(got.trace().stream().map(TokenTrace::origin).toList(), seen);
+        assertEquals(Arrays.stream(got.tokens()).boxed().toList(), seenTokens);
+        assertTrue(got.speculative().draftsAccepted() > 0, got.speculative().toString());
+        // sampling: the ban holds for drafts (q) and resampled tokens (the residual of p - q) alike
+        GenerationResult sampled = decoder.generate(Prompt.of(2, 4), plain.toBuilder().sampling(SamplingConfig.sampling())
+                .seed(9L).speculative(SpeculativeConfig.fixed(3)).build());
+        for (int t : sampled.tokens()) {
+            assertEquals(0, t % 2, "a banned token was emitted while sampling");
+        }
+        assertTrue(sampled.trace().stream().anyMatch(e -> e.origin() == TokenOrigin.RESAMPLED));
     }
 }
