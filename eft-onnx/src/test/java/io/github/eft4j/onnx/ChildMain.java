@@ -103,6 +103,8 @@ public final class ChildMain {
                         String f = p.getFileName().toString();
                         return f.endsWith(".so") || f.endsWith(".dylib") || f.endsWith(".dll");
                     }).count();
+                } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+                    // another process's directory in a shared temporary directory, gone or not ours
                 }
             }
         }

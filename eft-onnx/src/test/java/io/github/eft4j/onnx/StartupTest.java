@@ -60,9 +60,9 @@ class StartupTest {
     }
 
     @RepeatedTest(5)
-    void commandLineOver64KbStartsAndGenerates() throws IOException {
+    void commandLineOver64KbStartsAndGenerates(@TempDir Path dir) throws IOException {
         Instant started = Instant.now().minusSeconds(1);
-        ChildJvm.Result r = assertOk(ChildJvm.run(List.of(PADDING), env(), ChildMain.class, "generate",
+        ChildJvm.Result r = assertOk(ChildJvm.run(List.of(PADDING, tmpdir(dir, "t")), env(), ChildMain.class, "generate",
                 TestGraphs.model("llama_gqa").toString(), "20"));
         assertEquals("23", r.value("length").orElse(""), r.describe());
         assertNoTelemetryFile(r, started);
