@@ -41,7 +41,7 @@ cp bench/coldstart/generate.mjs "$node_dir/"
 ./eft4j generate --model "$model" --plain --prompt "$prompt" --max-tokens $tokens --trace "$work/trace.jsonl" >/dev/null 2>&1
 java_ids=$(python3 -c "
 import json,sys
-ids=[json.loads(l)['token'] for l in open('$work/trace.jsonl') if '\"token\"' in l and 'header' not in l]
+ids=[r['token'] for r in map(json.loads, open('$work/trace.jsonl')) if r.get('record') == 'token']
 print(' '.join(map(str,ids)))")
 node_ids=$(node "$node_dir/generate.mjs" "$model" "$prompt" $tokens 2>/dev/null | sed -n 's/^ids //p')
 if [ "$java_ids" != "$node_ids" ]; then

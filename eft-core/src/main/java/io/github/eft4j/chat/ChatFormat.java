@@ -10,8 +10,9 @@ import java.util.List;
  * fine-tuned source gets its chat format, the base sources get the {@linkplain #PLAIN plain} text,
  * as the open EFT and proxy-tuning implementations do (Mitchell et al. 2023; Liu et al. 2024):
  * base models were never trained on chat markup, and the EFT difference term {@code log p_ft -
- * log p_base} should measure what fine-tuning changed, given each model's natural input. {@link
- * #forSource(boolean, ChatFormat)} applies that default; a caller may pick formats per source.
+ * log p_base} should measure what fine-tuning changed, given each model's natural input.
+ * {@link io.github.eft4j.decoder.SourcePrompts} applies that rule and the BOS rule below and
+ * builds the decoder's prompt; a caller may pick formats per source there.
  *
  * <pre>{@code
  * String ft = ChatFormat.LLAMA_2.prompt("Be brief.", "What is EFT?");
@@ -22,7 +23,8 @@ import java.util.List;
  *
  * <p>Formats that write the BOS token as text ({@link #LLAMA_2}) report it with {@link
  * #writesBos()}: encode their prompts without adding special tokens and with special-token parsing
- * on ({@code new EncodeOptions(false, true)}), as {@code apply_chat_template} users do.
+ * on ({@code new EncodeOptions(false, true)}), as {@code apply_chat_template} users do; {@link
+ * io.github.eft4j.decoder.SourcePrompts} does.
  */
 public interface ChatFormat {
     /**
@@ -93,7 +95,11 @@ public interface ChatFormat {
      * @param fineTuned whether the source is a fine-tuned (chat/instruct) model
      * @param chat the fine-tuned family's chat format
      * @return {@code chat} for fine-tuned sources, {@link #PLAIN} for base sources
+     * @deprecated the rule lives in {@link io.github.eft4j.decoder.SourcePrompts}, which applies
+     *     it to every source of a spec together with the BOS rule, a base format or an explicit
+     *     base prompt, and builds the decoder's prompt
      */
+    @Deprecated(forRemoval = true)
     static ChatFormat forSource(boolean fineTuned, ChatFormat chat) {
         return fineTuned ? chat : PLAIN;
     }

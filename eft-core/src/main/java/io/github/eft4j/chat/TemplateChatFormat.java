@@ -35,7 +35,8 @@ public record TemplateChatFormat(String id, String template) implements ChatForm
      *
      * @param messages an optional system message, then exactly one user message
      * @return the template with its placeholders replaced ({@code {system}} by "" when absent)
-     * @throws IllegalArgumentException for any other sequence of turns
+     * @throws IllegalArgumentException for any other sequence of turns, or a system message when
+     *     the template has no {@code {system}} (it would be dropped silently)
      */
     @Override
     public String render(List<ChatMessage> messages) {
@@ -48,6 +49,9 @@ public record TemplateChatFormat(String id, String template) implements ChatForm
         if (messages.size() != i + 1 || messages.get(i).role() != ChatMessage.Role.USER) {
             throw new IllegalArgumentException("template format '" + id + "' renders one user turn (after an optional system turn), got "
                     + messages.stream().map(m -> m.role().name()).toList());
+        }
+        if (i == 1 && !system.isEmpty() && !template.contains("{system}")) {
+            throw new IllegalArgumentException("template format '" + id + "' has no {system} placeholder, so the system message would be dropped");
         }
         return template.replace("{system}", system).replace("{user}", messages.get(i).content());
     }

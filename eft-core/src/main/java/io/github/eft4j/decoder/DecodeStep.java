@@ -2,6 +2,7 @@ package io.github.eft4j.decoder;
 
 import io.github.eft4j.combine.CoefficientSchedule;
 import io.github.eft4j.combine.EFTCombiner;
+import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.internal.vector.VectorKernels;
 import io.github.eft4j.internal.vector.VectorizationProvider;
 import io.github.eft4j.model.LogitSource;
@@ -20,6 +21,7 @@ import java.util.random.RandomGenerator;
  * whatever the observer does, aside). One thread at a time.
  */
 final class DecodeStep {
+    private final EFTSpec spec;
     private final EFTCombiner combiner;
     private final String[] names;
     private final LogitSource[] sources;
@@ -43,6 +45,7 @@ final class DecodeStep {
      */
     DecodeStep(EFTDecoder decoder, CoefficientSchedule schedule, SamplingPipeline pipeline, StepObserver observer,
             int topK) {
+        this.spec = decoder.spec();
         this.combiner = EFTCombiner.create(decoder.spec(), decoder.vocabSize());
         this.names = decoder.spec().names().toArray(String[]::new);
         this.sources = decoder.sources();
@@ -200,13 +203,10 @@ final class DecodeStep {
     /** Builds the trace entry of {@code token}; call before the next combine. */
     TokenTrace trace(int position, int token, float sampledLogProb, TokenOrigin origin, int rejectedDraft) {
         float[] lp = new float[names.length];
-        double reward = 0;
         for (int i = 0; i < lp.length; i++) {
             lp[i] = combiner.componentLogProb(i, token);
-            if (i > 0 && coefficients[i] != 0) {
-                reward += (double) coefficients[i] * lp[i];
-            }
         }
+        double reward = spec.implicitReward(coefficients, lp); // the spec says which components form the delta
         return new TokenTrace(position, token, lp, combined[token], sampledLogProb, (float) reward, origin, rejectedDraft);
     }
 

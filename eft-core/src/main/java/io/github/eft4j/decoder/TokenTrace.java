@@ -7,14 +7,15 @@ import java.util.Arrays;
 /**
  * What happened at one position of a generated (or scored) continuation.
  *
- * <p><b>Implicit reward.</b> EFT reads {@code log p = log π_0 + Σ_{i≥1} c_i log π_i} as a base
- * model {@code π_0} (the spec's first component) plus a reward given by the other components.
- * {@code implicitReward} is that reward for the chosen token, {@code Σ_{i≥1} c_i · log π_i(y)}
- * with this step's coefficients. For the factory specs: {@link EFTSpec#upscale()} gives
- * {@code log π_small-ft − log π_small-base}; {@link EFTSpec#downscale()} gives
- * {@code log π_large-ft − log π_large-base}; {@link EFTSpec#lambdaInterpolation(double)} gives
- * {@code λ(help − ref) + (1−λ)(safe − ref)}; {@link EFTSpec#betaUpscale(double)}, whose first
- * component is small-ft, gives the scale delta {@code β(large-base − small-base)}.
+ * <p><b>Implicit reward.</b> EFT reads {@code log p} as an anchor model plus a delta (the reward
+ * that fine-tuning, or scale, adds). The spec says which components form the delta ({@link
+ * EFTSpec#delta()}); {@code implicitReward} is {@link EFTSpec#implicitReward(float[], float[])}
+ * for the chosen token with this step's coefficients. For the factory specs: {@link
+ * EFTSpec#upscale()} gives {@code log π_small-ft − log π_small-base}; {@link EFTSpec#downscale()}
+ * gives {@code log π_large-ft − log π_large-base}; {@link EFTSpec#behaviourDelta(double)} gives
+ * {@code β(log π_small-ft − log π_small-base)}; {@link EFTSpec#scaleDelta(double)} gives the scale
+ * delta {@code β(log π_large-base − log π_small-base)}; {@link EFTSpec#lambdaInterpolation(double)}
+ * gives {@code λ(small-ft − small-base) + (1−λ)(small-ft2 − small-base)} in log-probabilities.
  *
  * @param position the position in the continuation, from 0
  * @param token the token id
@@ -26,7 +27,7 @@ import java.util.Arrays;
  *     plain step draws from, and the target {@code p} of speculative decoding, also for accepted
  *     drafts and resampled tokens (not the draft's {@code q} or the residual); equal to
  *     {@code combinedLogProb} for scored tokens
- * @param implicitReward {@code Σ_{i≥1} c_i · componentLogProbs[i]}
+ * @param implicitReward {@code Σ c_i · componentLogProbs[i]} over the spec's delta components
  * @param origin how the token was produced
  * @param rejectedDraft the draft token rejected at this position when {@code origin} is
  *     {@link TokenOrigin#RESAMPLED}, else -1

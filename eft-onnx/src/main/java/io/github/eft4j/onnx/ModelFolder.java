@@ -457,7 +457,7 @@ public final class ModelFolder implements AutoCloseable {
      * Returns the model's own chat format: the default {@code chat_template} of
      * {@code tokenizer_config.json} (or {@code chat_template.jinja}), parsed once. Fine-tuned (chat)
      * models ship one; base models usually do not. Use it as the fine-tuned source's format with
-     * {@code io.github.eft4j.chat.SourcePrompts}.
+     * {@code io.github.eft4j.decoder.SourcePrompts}.
      *
      * @return the template, or empty when the folder has none
      * @throws io.github.eft4j.chat.ChatTemplateException if the template cannot be parsed; the

@@ -9,11 +9,14 @@ import java.util.Map;
  * The {@code eft4j} command line.
  *
  * <pre>
- *   eft4j upscale --prompt 'What does "alight" mean?'      # embedded mini family
- *   eft4j upscale --large-base L --small-ft S --small-base B --speculative 4 --trace t.jsonl
+ *   eft4j upscale --prompt 'What does "harbor" mean?'          # embedded mini family
+ *   eft4j upscale --behaviour-delta 1.5 --trace t.jsonl
+ *   eft4j upscale --large-base L --small-ft S --small-base B --chat-format llama-2 --speculative 4
+ *   eft4j downscale
  *   eft4j generate --model DIR --prompt '...'
- *   eft4j score --text '...'
+ *   eft4j score --text ' to come to rest, settle&lt;/s&gt;'
  *   eft4j bench
+ *   eft4j reproduce --out-dir target/reproduce
  * </pre>
  *
  * Exit codes: 0 ok, 1 runtime failure, 2 bad usage. Errors are one line on stderr; set
@@ -51,6 +54,10 @@ public final class Eft4jCli {
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Map<String, Command> commands = commands();
+        if (args.length == 2 && args[0].equals("help") && commands.containsKey(args[1])) {
+            out.print(commands.get(args[1]).options().help());
+            return OK;
+        }
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             (args.length == 0 ? err : out).print(usage(commands));
             return args.length == 0 ? USAGE : OK;
@@ -84,10 +91,11 @@ public final class Eft4jCli {
 
     private static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
-        m.put("generate", new Commands.Generate());
-        m.put("upscale", new Commands.Upscale());
-        m.put("score", new Commands.Score());
-        m.put("bench", new Commands.Bench());
+        m.put("generate", new EftCommand(EftCommand.Kind.GENERATE));
+        m.put("upscale", new EftCommand(EftCommand.Kind.UPSCALE));
+        m.put("downscale", new EftCommand(EftCommand.Kind.DOWNSCALE));
+        m.put("score", new ScoreCommand());
+        m.put("bench", new BenchCommand());
         m.put("reproduce", new Reproduce());
         return m;
     }
@@ -98,6 +106,12 @@ public final class Eft4jCli {
         for (Map.Entry<String, Command> e : commands.entrySet()) {
             sb.append(String.format("  %-10s %s%n", e.getKey(), e.getValue().summary()));
         }
+        sb.append("\nFormulas (EFTSpec factories; fine-tuned sources see the chat format, base sources plain text):\n");
+        sb.append("  upscale                       upscale()             large-base + (small-ft − small-base)\n");
+        sb.append("  upscale --scale-delta B       scaleDelta(B)         small-ft + B·(large-base − small-base)\n");
+        sb.append("  upscale --behaviour-delta B   behaviourDelta(B)     large-base + B·(small-ft − small-base)\n");
+        sb.append("  upscale --lambda L            lambdaInterpolation(L) large-base + L·(small-ft − small-base) + (1−L)·(small-ft2 − small-base)\n");
+        sb.append("  downscale                     downscale()           small-base + (large-ft − large-base)\n");
         sb.append("\nExit codes: 0 ok, 1 failure, 2 bad usage. Errors are one line; EFT4J_DEBUG=1 adds stack traces.\n");
         return sb.toString();
     }

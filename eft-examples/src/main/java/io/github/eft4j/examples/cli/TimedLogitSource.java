@@ -5,14 +5,19 @@ import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.ForwardingDecodingState;
 import io.github.eft4j.model.LogitSource;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Wraps a source and adds up the wall time of its forward passes (prefill and appends). */
+/**
+ * Wraps a source and adds up the wall time of its forward passes (prefill and appends), and
+ * remembers when its last prefill ended (where decoding starts).
+ */
 final class TimedLogitSource implements LogitSource {
     private final LogitSource delegate;
     private final String name;
     private final LongAdder nanos = new LongAdder();
     private final LongAdder passes = new LongAdder();
+    private final AtomicLong lastOpenEnd = new AtomicLong();
 
     TimedLogitSource(String name, LogitSource delegate) {
         this.name = name;
@@ -27,9 +32,15 @@ final class TimedLogitSource implements LogitSource {
         return passes.sum();
     }
 
+    /** {@link System#nanoTime()} at the end of the last {@link #open}; 0 before the first. */
+    long lastOpenEnd() {
+        return lastOpenEnd.get();
+    }
+
     void reset() {
         nanos.reset();
         passes.reset();
+        lastOpenEnd.set(0);
     }
 
     @Override
@@ -46,7 +57,8 @@ final class TimedLogitSource implements LogitSource {
     public DecodingState open(int[] promptTokens) {
         long t0 = System.nanoTime();
         DecodingState s = delegate.open(promptTokens);
-        account(t0);
+        long t1 = account(t0);
+        lastOpenEnd.accumulateAndGet(t1, Math::max);
         return new Timed(s);
     }
 
@@ -54,7 +66,8 @@ final class TimedLogitSource implements LogitSource {
     public DecodingState open(int[] promptTokens, Cancellation cancellation) {
         long t0 = System.nanoTime();
         DecodingState s = delegate.open(promptTokens, cancellation);   // the delegate's stoppable prefill
-        account(t0);
+        long t1 = account(t0);
+        lastOpenEnd.accumulateAndGet(t1, Math::max);
         return new Timed(s);
     }
 
@@ -69,9 +82,11 @@ final class TimedLogitSource implements LogitSource {
         return delegate.openBatch(prompts);
     }
 
-    private void account(long t0) {
-        nanos.add(System.nanoTime() - t0);
+    private long account(long t0) {
+        long t1 = System.nanoTime();
+        nanos.add(t1 - t0);
         passes.increment();
+        return t1;
     }
 
     private final class Timed extends ForwardingDecodingState {

@@ -1,0 +1,8 @@
+/**
+ * EFT generation and scoring over Spark Datasets (Spark 4.2, Scala 2.13, JDK 25):
+ * {@link io.github.eft4j.spark.EftSpark} for Datasets, {@link io.github.eft4j.spark.EftTransformer}
+ * for Spark ML Pipelines, both configured by {@link io.github.eft4j.spark.EftSparkConfig}. Models
+ * load once per executor JVM and are shared by its tasks; see {@code docs/spark.md} for running
+ * on a cluster.
+ */
+package io.github.eft4j.spark;
