@@ -22,7 +22,6 @@ SPARK_FLAGS="-XX:+IgnoreUnrecognizedVMOptions
   --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
   -Dio.netty.tryReflectionSetAccessible=true --sun-misc-unsafe-memory-access=allow"
 # shellcheck disable=SC2086
-export ORT_DISABLE_TELEMETRY=1   # TEMPORARY: see eft-spark/pom.xml
 exec "$JAVA_HOME/bin/java" $FLAGS $SPARK_FLAGS -Xmx2g \
   -Dlog4j2.configurationFile=eft-spark/src/test/resources/log4j2.properties \
   -cp "$CP" io.github.eft4j.spark.EftSparkBenchmark "$@"

@@ -15,7 +15,9 @@ package io.github.eft4j.combine;
  * <pre>{@code
  * EFTCombiner eft = EFTCombiner.create(EFTSpec.upscale(), 32000);
  * float[] out = new float[32000];
- * eft.combine(new float[][] {largeBase, smallFt, smallBase}, eft.spec().coefficients(), out);
+ * float[][] rows = {largeBase, smallFt, smallBase};
+ * eft.combine(rows, eft.spec().coefficients(), out);     // log-probabilities
+ * int greedy = eft.argmax(rows, eft.spec().coefficients()); // or only the greedy token: one pass
  * }</pre>
  */
 public interface EFTCombiner {
@@ -41,19 +43,37 @@ public interface EFTCombiner {
      * @param logits raw logits of each component, in spec order, each at least
      *     {@link #vocabSize()} long; {@code -inf} entries (masked tokens) are allowed
      * @param coefficients this step's coefficient per component, finite
-     * @param out receives the combined log-probabilities in {@code [0, vocabSize())}
+     * @param out receives the combined log-probabilities in {@code [0, vocabSize())}; its
+     *     contents are unspecified after an exception
      * @throws IllegalArgumentException on a wrong count, a short row, a non-finite coefficient,
-     *     a NaN logit, or a row where every token ends up masked
+     *     a NaN or {@code +inf} logit, or a row where every token ends up masked
      */
     void combine(float[][] logits, float[] coefficients, float[] out);
 
     /**
-     * Returns {@code log_softmax(logits_i)[token]} for the last {@link #combine} call: the
-     * component's own log-probability of a token (for traces and implicit rewards).
+     * The token greedy decoding picks from {@link #combine}'s row, without computing that row:
+     * the argmax of the unnormalized combined scores (the normalizer is a constant of the step
+     * and cannot move it), the lowest id on ties. The same checks as {@link #combine} apply, and
+     * {@link #componentLogProb} then reads this call's rows.
+     *
+     * @param logits raw logits of each component, in spec order, each at least
+     *     {@link #vocabSize()} long; {@code -inf} entries (masked tokens) are allowed
+     * @param coefficients this step's coefficient per component, finite
+     * @return the most likely token id, in {@code [0, vocabSize())}
+     * @throws IllegalArgumentException as {@link #combine} does
+     */
+    int argmax(float[][] logits, float[] coefficients);
+
+    /**
+     * Returns {@code log_softmax(logits_i)[token]} for the last {@link #combine} or
+     * {@link #argmax} call: the component's own log-probability of a token (for traces and
+     * implicit rewards). Its normalizer is computed on the first call per step and component.
      *
      * @param component the component index in spec order
      * @param token the token id
      * @return that component's log-probability of {@code token}
+     * @throws IllegalArgumentException if the component or token is out of range
+     * @throws IllegalStateException before the first successful call
      */
     float componentLogProb(int component, int token);
 

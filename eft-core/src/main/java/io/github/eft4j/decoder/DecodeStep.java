@@ -35,6 +35,10 @@ final class DecodeStep {
     final float[] coefficients;                   // (components) of the last combine
     final float[] combined;                       // (vocab) EFT log-probs of the last combine
     final float[] processed;                      // (vocab) after the processors; == combined without a pipeline
+    private static final float[] ONE = {1f};
+    private final float[][] draftRow = new float[1][];
+    private EFTCombiner draftCombiner;            // the draft component alone, made on its first draft
+    private int draftComponent = -1;
 
     /**
      * @param decoder the sources, spec and shared vocabulary
@@ -78,6 +82,30 @@ final class DecodeStep {
 
     /** Combines {@code rows} (one per component) with the coefficients of {@code position}. */
     void combine(float[][] rows, int position) {
+        setCoefficients(position);
+        try {
+            combiner.combine(rows, coefficients, combined);
+        } catch (RuntimeException e) {
+            throw diagnose(e, rows, position);
+        }
+    }
+
+    /**
+     * The greedy token of {@code position} without the combined row ({@link EFTCombiner#argmax}:
+     * no normalization, no processing): for a caller that knows nothing reads the distribution
+     * (greedy, no repetition penalty, no processors, no trace, no observer). {@link #combined}
+     * and {@link #processed} are not written.
+     */
+    int argmax(float[][] rows, int position) {
+        setCoefficients(position);
+        try {
+            return combiner.argmax(rows, coefficients);
+        } catch (RuntimeException e) {
+            throw diagnose(e, rows, position);
+        }
+    }
+
+    private void setCoefficients(int position) {
         if (schedule != null) {
             System.arraycopy(defaults, 0, coefficients, 0, defaults.length);
             schedule.coefficients(position, coefficients);
@@ -86,11 +114,6 @@ final class DecodeStep {
                     checkCoefficient(names[i], coefficients[i], "the coefficient schedule's value at step " + position);
                 }
             }
-        }
-        try {
-            combiner.combine(rows, coefficients, combined);
-        } catch (RuntimeException e) {
-            throw diagnose(e, rows, position);
         }
     }
 
@@ -146,8 +169,8 @@ final class DecodeStep {
 
     /**
      * The draft's step in speculative decoding: {@code q} = the draft component's own
-     * distribution ({@code log_softmax} of its row, normalized twice as the combiner's output is,
-     * so a one-component spec drafting for itself gets {@code q == p} bit for bit), processed by
+     * distribution ({@code log_softmax} of its row, computed by a combiner of that component
+     * alone, so a one-component spec drafting for itself gets {@code q == p} bit for bit), processed by
      * the draft's pipeline; then a draw from {@code q}.
      *
      * @return the drafted token
@@ -163,8 +186,12 @@ final class DecodeStep {
                     + sources[component].name() + "' (component '" + names[component] + "') at step " + position
                     + "; nothing can be drafted");
         }
-        kernels.addInto(row, -kernels.logSumExp(row, vocabSize), q, vocabSize);
-        kernels.logSoftmaxInPlace(q, vocabSize);
+        if (draftComponent != component) {   // once per generation
+            draftCombiner = EFTCombiner.create(EFTSpec.of(names[component], 1.0), vocabSize);
+            draftComponent = component;
+        }
+        draftRow[0] = row;
+        draftCombiner.combine(draftRow, ONE, q);
         draftPipeline.process(q, history, position);
         int token = draftPipeline.pick(q, rng);
         if (Float.isNaN(q[token])) {

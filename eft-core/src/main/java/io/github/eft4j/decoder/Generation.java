@@ -46,6 +46,7 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
     private final long seed;
     private final RandomGenerator rng;
     private final DecodeStep step;
+    private final boolean argmaxOnly;   // greedy, and nothing reads the distribution: see advance()
     private final SequenceOutput out;
     private final SequenceStates states;
     private final SpeculativeBlock block;     // null = plain
@@ -69,6 +70,8 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
         this.step = new DecodeStep(decoder, config.schedule(),
                 new SamplingPipeline(config.sampling(), vocabSize, config.processors()), config.observer(),
                 config.observerTopK());
+        this.argmaxOnly = config.sampling().greedy() && config.sampling().repetitionPenalty() == 1f
+                && config.processors().isEmpty() && !config.trace() && config.observer() == null;
         SpeculativeConfig speculative = config.speculative();
         int draft = speculative == null ? -1 : decoder.spec().indexOf(speculative.draftComponent());
         int kMax = speculative == null ? 0 : speculative.maxDraftLength();
@@ -142,7 +145,10 @@ public final class Generation implements PrimitiveIterator.OfInt, AutoCloseable 
                 int pos = out.length();
                 states.begin(out.tokens(), pos, 0);
                 states.advanceAll(-1);
-                step.emit(out, 0, step.next(states.at(0), pos, out.tokens(), rng), TokenOrigin.SAMPLED, -1);
+                // Greedy with nothing reading the distribution: the argmax of the unnormalized
+                // scores is the token (EFTCombiner.argmax, one pass over the rows).
+                int token = argmaxOnly ? step.argmax(states.at(0), pos) : step.next(states.at(0), pos, out.tokens(), rng);
+                step.emit(out, 0, token, TokenOrigin.SAMPLED, -1);
             }
         } catch (CancellationException e) {
             if (stop.reason() == null) {   // not ours: a failure of the source

@@ -37,19 +37,22 @@ final class Bpe {
     Bpe(Map<String, Object> m) {
         String where = "model BPE";
         Map<String, Object> v = Cfg.map(m.get("vocab"), where + ".vocab");
-        vocab = new HashMap<>(v.size() * 2);
-        int max = -1;
+        int n = v.size();
+        vocab = new HashMap<>(n * 2);
+        // ids are 0 .. n-1, each once: checked before use, so a hostile id cannot size an array
+        idToToken = new String[n];
         for (Map.Entry<String, Object> e : v.entrySet()) {
             int id = Cfg.toInt(e.getValue(), where + ".vocab[\"" + e.getKey() + "\"]");
-            if (id < 0) {
-                throw new IllegalArgumentException(where + ".vocab[\"" + e.getKey() + "\"]: expected an id >= 0, found " + id);
+            if (id < 0 || id >= n) {
+                throw new IllegalArgumentException(where + ".vocab[\"" + e.getKey() + "\"]: id " + id
+                        + " is out of range: expected 0 to " + (n - 1) + " (the vocabulary has " + n + " entries)");
             }
+            if (idToToken[id] != null) {
+                throw new IllegalArgumentException(where + ".vocab: id " + id + " is given to both \"" + idToToken[id]
+                        + "\" and \"" + e.getKey() + "\"; expected each id once");
+            }
+            idToToken[id] = e.getKey();
             vocab.put(e.getKey(), id);
-            max = Math.max(max, id);
-        }
-        idToToken = new String[max + 1];
-        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
-            idToToken[e.getValue()] = e.getKey();
         }
         unkToken = Cfg.optStr(m, "unk_token", where);
         fuseUnk = Cfg.bool(m, "fuse_unk", false, where);

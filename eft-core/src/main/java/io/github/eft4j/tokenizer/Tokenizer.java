@@ -54,6 +54,8 @@ import java.util.zip.GZIPInputStream;
 public final class Tokenizer {
     private static final System.Logger LOG = System.getLogger(Tokenizer.class.getName());
     private static final List<String> SUPPORTED_MODELS = List.of("BPE");
+    /** The largest tokenizer file (after decompression) {@link #fromFile} reads: 256 MiB. */
+    static final int MAX_FILE_BYTES = 256 << 20;
     private static final List<String> SUPPORTED_POST = List.of("TemplateProcessing", "ByteLevel", "Sequence");
 
     private final Bpe model;
@@ -218,25 +220,36 @@ public final class Tokenizer {
 
     /**
      * Loads a {@code tokenizer.json} file (or a gzip of one, when the name ends in {@code .gz}).
+     * At most 256 MiB are read (after decompression); vocabulary ids must be {@code 0} to
+     * {@code entries - 1}, each once, so no array is sized by a number in the file.
      *
      * @param path the file
      * @return the tokenizer
      * @throws NoSuchFileException if the file does not exist; the message names the path
      * @throws IOException if it cannot be read
-     * @throws IllegalArgumentException if it is not valid JSON (the message names the offset) or
-     *     uses an unsupported component (the message names its type and the supported ones)
+     * @throws IllegalArgumentException if it is not valid JSON (the message names the offset),
+     *     uses an unsupported component (the message names its type and the supported ones), has a
+     *     vocabulary id out of range or twice, or is larger than 256 MiB; the message names the file
      */
     public static Tokenizer fromFile(Path path) throws IOException {
+        return fromFile(path, MAX_FILE_BYTES);
+    }
+
+    /** {@link #fromFile(Path)} with another size limit (tests). */
+    static Tokenizer fromFile(Path path, int maxBytes) throws IOException {
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "tokenizer file not found");
         }
         byte[] bytes;
-        if (path.getFileName().toString().endsWith(".gz")) {
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(path))) {
-                bytes = in.readAllBytes();
-            }
-        } else {
-            bytes = Files.readAllBytes(path);
+        boolean gz = path.getFileName().toString().endsWith(".gz");
+        try (InputStream in = gz ? new GZIPInputStream(Files.newInputStream(path)) : Files.newInputStream(path)) {
+            // bounded: a corrupt or hostile file (a gzip bomb) must not exhaust the heap
+            bytes = in.readNBytes(maxBytes + 1);
+        }
+        if (bytes.length > maxBytes) {
+            throw new IllegalArgumentException(path + ": " + (gz ? "decompresses to" : "is") + " more than " + maxBytes
+                    + " bytes; expected a tokenizer.json of at most " + maxBytes + " bytes (the largest known ones are "
+                    + "about 35 MiB)");
         }
         String json = new String(bytes, StandardCharsets.UTF_8);
         if (json.startsWith("\uFEFF")) {

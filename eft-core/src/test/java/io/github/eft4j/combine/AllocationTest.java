@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The hot path allocates nothing: combine (with the conservative filter), every processor, and
- * both pickers, measured with {@code ThreadMXBean.getCurrentThreadAllocatedBytes} once C2 has
+ * The hot path allocates nothing: combine and argmax (with and without the conservative
+ * filter), the component log-probs, every processor, and both pickers, measured with {@code ThreadMXBean.getCurrentThreadAllocatedBytes} once C2 has
  * compiled the loop. It runs in its own surefire execution ({@code allocation}: a fresh JVM that
  * only uses the provider's kernels, so no other test's use of the other implementation can
  * disturb C2's escape analysis of the vector code) and in the scalar-fallback execution.
@@ -63,6 +63,9 @@ class AllocationTest {
                 int t = sampling.pick(row, rng);
                 history[i & 63] = t;
                 sink += t + (long) eft.componentLogProb(1, t);
+                // greedy without the row, and the lazily computed component normalizers
+                sink += plain.argmax(logits, coefficients) + eft.argmax(logits, coefficients);
+                sink += (long) (plain.componentLogProb(0, t) + plain.componentLogProb(2, t));
                 System.arraycopy(out, 0, row, 0, V);
                 greedy.process(row, history, i & 63);
                 sink += greedy.pick(row, rng);

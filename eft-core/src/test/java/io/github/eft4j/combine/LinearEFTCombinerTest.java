@@ -170,13 +170,18 @@ class LinearEFTCombinerTest {
                 "has 63 entries; expected at least the shared vocabulary size 64");
         assertMessage(() -> eft.combine(x, eft.spec().coefficients(), new float[n - 1]), "out has 63 entries");
         assertMessage(() -> eft.combine(x, eft.spec().coefficients(), x[2]), "out must not be logit row 2");
-        assertMessage(() -> eft.combine(other, eft.spec().coefficients(), out), "NaN logit in component 0");
         assertMessage(() -> eft.combine(x, new float[] {0f, 0f, 0f}, out), "every coefficient is 0");
         assertMessage(() -> eft.componentLogProb(3, 0), "component 3 out of range [0, 3)");
         assertMessage(() -> eft.componentLogProb(0, 64), "token 64 out of range [0, 64)");
+        // the argument checks run before out is written
+        assertArrayEquals(outBefore, out);
+        // the checks on the logits' values come out of the fused pass: out is then unspecified
+        assertMessage(() -> eft.combine(other, eft.spec().coefficients(), out), "NaN logit in component 0");
+        other[0][3] = 0f;
+        other[1][7] = Float.POSITIVE_INFINITY;
+        assertMessage(() -> eft.combine(other, new float[] {1f, 0f, -1f}, out), "+inf logit in component 1");
 
         assertEquals(before, eft.componentLogProb(1, 5));
-        assertArrayEquals(outBefore, out);
         assertThrows(IllegalStateException.class, () -> EFTCombiner.create(EFTSpec.upscale(), n).componentLogProb(0, 0));
         assertMessage(() -> EFTCombiner.create(EFTSpec.upscale(), 0), "vocabSize must be >= 1, got 0");
     }
@@ -307,6 +312,231 @@ class LinearEFTCombinerTest {
         double p = new org.apache.commons.math3.stat.inference.ChiSquareTest().chiSquareTest(
                 expected.stream().mapToDouble(Double::doubleValue).toArray(), observed.stream().mapToLong(Long::longValue).toArray());
         assertTrue(p > 1e-4, "chi-square p-value " + p + " over " + expected.size() + " tokens");
+    }
+
+    static Stream<Arguments> implsVocabsAndCounts() {
+        return implsAndVocabs().flatMap(a -> Stream.of(2, 4, 5).map(k -> Arguments.of(a.get()[0], a.get()[1], k)));
+    }
+
+    /** {@code count} components named c0, c1, ... with alternating signs. */
+    static EFTSpec spec(int count) {
+        Object[] args = new Object[2 * count];
+        for (int i = 0; i < count; i++) {
+            args[2 * i] = "c" + i;
+            args[2 * i + 1] = i % 2 == 0 ? 1.0 + 0.25 * i : -0.5 - 0.25 * i;
+        }
+        return EFTSpec.of(args);
+    }
+
+    static double[] toDouble(float[] c) {
+        double[] d = new double[c.length];
+        for (int i = 0; i < c.length; i++) {
+            d[i] = c[i];
+        }
+        return d;
+    }
+
+    @ParameterizedTest(name = "{0} V={1} k={2}")
+    @MethodSource("implsVocabsAndCounts")
+    void otherComponentCountsMatchFloat64(String name, int n, int count) {
+        EFTSpec spec = spec(count);
+        LinearEFTCombiner eft = new LinearEFTCombiner(spec, n, impl(name));
+        float[][] x = new float[count][];
+        for (int i = 0; i < count; i++) {
+            x[i] = Reference.logits(n, 40 + i);
+        }
+        if (n > 10) {
+            Reference.mask(x[count - 1], 0.01, 3);
+        }
+        float[] out = new float[n];
+        eft.combine(x, spec.coefficients(), out);
+        assertClose(eft(x, toDouble(spec.coefficients()), n), out, n, name + " k=" + count);
+        assertEquals(firstMax(out, n), eft.argmax(x, spec.coefficients()));
+    }
+
+    /** Rows of magnitude 1e4: a plain Σ c_i·x_i keeps about 3 decimals of the result there. */
+    static float[][] farFromZero(int n, long seed) {
+        float[][] x = {Reference.logits(n, seed), Reference.logits(n, seed + 1), Reference.logits(n, seed + 2)};
+        for (int j = 0; j < n; j++) {
+            x[0][j] += 1e4f;
+            x[1][j] += 1e4f;
+            x[2][j] -= 1e4f;
+        }
+        return x;
+    }
+
+    static void assertAccurate(double[] ref, float[] out, int n, String what) {
+        for (int j = 0; j < n; j++) {
+            if (ref[j] == Double.NEGATIVE_INFINITY) {
+                assertEquals(Float.NEGATIVE_INFINITY, out[j], what + ": token " + j + " should be masked");
+            } else {
+                // as accurate as for rows near 0 (the reduction term dominates at large n)
+                assertEquals(ref[j], out[j], 1e-5 * Math.max(1, Math.abs(ref[j])) + Reference.tol(n, 1), what + ": token " + j);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} V={1}")
+    @MethodSource("implsAndVocabs")
+    void largeLogitsCombineAsAccuratelyAsSmallOnes(String name, int n) {
+        LinearEFTCombiner eft = new LinearEFTCombiner(EFTSpec.upscale(), n, impl(name));
+        float[][] x = farFromZero(n, 21);
+        float[] out = new float[n];
+        eft.combine(x, eft.spec().coefficients(), out);
+        assertAccurate(eft(x, new double[] {1, 1, -1}, n), out, n, name);
+        eft.combine(x, new float[] {0.5f, 1f, -0.5f}, out);
+        assertAccurate(eft(x, new double[] {0.5, 1, -0.5}, n), out, n, name + " beta");
+        for (int i = 0; i < 3; i++) {
+            double lp = Reference.logSoftmax(x[i], n)[n / 3];
+            assertEquals(lp, eft.componentLogProb(i, n / 3), 1e-5 * Math.max(1, Math.abs(lp)) + Reference.tol(n, 1));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} V={1}")
+    @MethodSource("implsAndVocabs")
+    void aShiftFarFromTheRowMaximumIsReplacedByTheMaximum(String name, int n) {
+        assumeTrue(n >= 1000, "needs room for a band between the sampled chunks");
+        LinearEFTCombiner eft = new LinearEFTCombiner(EFTSpec.upscale(), n, impl(name));
+        // A band of tokens 1e4 above the rest, away from the sampled chunks: the sample's max is
+        // 1e4 below the row's, and only a second pass with the true maximum keeps the bits.
+        float[][] x = {Reference.logits(n, 31), Reference.logits(n, 32), Reference.logits(n, 33)};
+        for (int j = n / 64; j < n / 8; j++) {
+            x[0][j] += 1e4f;
+            x[1][j] += 1e4f;
+        }
+        // ... and a row masked everywhere but in that band: the sample is all -inf
+        for (int j = 0; j < n; j++) {
+            x[2][j] = j >= n / 64 && j < n / 8 ? x[2][j] + 1e4f : Float.NEGATIVE_INFINITY;
+        }
+        float[] out = new float[n];
+        eft.combine(x, eft.spec().coefficients(), out);
+        assertAccurate(eft(x, new double[] {1, 1, -1}, n), out, n, name);
+        assertEquals(firstMax(out, n), eft.argmax(x, eft.spec().coefficients()));
+    }
+
+    static int firstMax(float[] row, int n) {
+        int arg = 0;
+        for (int j = 1; j < n; j++) {
+            if (row[j] > row[arg]) {
+                arg = j;
+            }
+        }
+        return arg;
+    }
+
+    static Stream<Arguments> argmaxCases() {
+        return Stream.of("scalar", "panama").flatMap(k -> Stream.of(1, 7, 65, 4098, 32000, 128256).map(n -> Arguments.of(k, n)));
+    }
+
+    @ParameterizedTest(name = "{0} V={1}")
+    @MethodSource("argmaxCases")
+    void argmaxIsTheArgmaxOfTheCombinedRow(String name, int n) {
+        VectorKernels k = impl(name);
+        EFTSpec up = EFTSpec.upscale();
+        EFTSpec[] specs = {
+            up,
+            EFTSpec.of("only", 1.0),
+            spec(4),
+            spec(5),
+            up.withConservativeFilter(new EFTSpec.ConservativeFilter(EFTSpec.SMALL_FT, 0.9, EFTSpec.ConservativeMode.REMOVE)),
+            up.withConservativeFilter(new EFTSpec.ConservativeFilter(EFTSpec.SMALL_FT, 0.5, EFTSpec.ConservativeMode.ANCHOR_ONLY)),
+        };
+        float[] out = new float[n];
+        for (EFTSpec spec : specs) {
+            LinearEFTCombiner eft = new LinearEFTCombiner(spec, n, k);
+            LinearEFTCombiner fresh = new LinearEFTCombiner(spec, n, k);
+            int size = spec.size();
+            for (int seed = 0; seed < 8; seed++) {
+                float[][] x = new float[size][];
+                for (int i = 0; i < size; i++) {
+                    x[i] = Reference.logits(n, 1000L * seed + 7 * i + n);
+                    if (n > 10 && (seed + i) % 3 == 0) {
+                        Reference.mask(x[i], 0.1, seed);
+                    }
+                }
+                float[] c = spec.coefficients();
+                if (seed % 4 == 3 && size > 1) {
+                    c[size - 1] = 0f;                             // a schedule that switches a component off
+                }
+                eft.combine(x, c, out);
+                int expected = firstMax(out, n);
+                String what = spec + " seed " + seed;
+                assertEquals(expected, fresh.argmax(x, c), what);
+                if (seed == 5 && expected > 0) {
+                    // a tie with a lower id: that one wins
+                    for (int i = 0; i < size; i++) {
+                        x[i][expected / 2] = x[i][expected];
+                    }
+                    assertEquals(expected / 2, fresh.argmax(x, c), what + " tie");
+                    eft.combine(x, c, out);
+                    assertEquals(expected / 2, firstMax(out, n), what + " tie");
+                }
+                // argmax leaves the rows for componentLogProb, as combine does
+                for (int i = 0; i < size; i++) {
+                    assertEquals(eft.componentLogProb(i, n - 1), fresh.componentLogProb(i, n - 1), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void argmaxRejectsWhatCombineRejectsAndKeepsTheLastState() {
+        int n = 64;
+        EFTCombiner eft = EFTCombiner.create(EFTSpec.upscale(), n);
+        float[][] x = {Reference.logits(n, 1), Reference.logits(n, 2), Reference.logits(n, 3)};
+        float[] c = eft.spec().coefficients();
+        int token = eft.argmax(x, c);
+        float before = eft.componentLogProb(1, token);
+        assertEquals(Reference.logSoftmax(x[1], n)[token], before, 1e-5);
+        float[][] bad = {Reference.logits(n, 4), Reference.logits(n, 5), Reference.logits(n, 6)};
+        bad[2][9] = Float.NaN;
+        assertMessage(() -> eft.argmax(bad, c), "NaN logit in component 2 ('small-base')");
+        bad[2][9] = Float.POSITIVE_INFINITY;
+        assertMessage(() -> eft.argmax(bad, c), "+inf logit in component 2");
+        bad[2][9] = 0f;
+        assertMessage(() -> eft.argmax(bad, new float[] {1f, 1f, -1e38f}), "combined score overflowed to +inf");
+        assertMessage(() -> eft.combine(bad, new float[] {1f, 1f, -1e38f}, new float[n]), "combined score overflowed to +inf");
+        Arrays.fill(bad[1], Float.NEGATIVE_INFINITY);
+        assertMessage(() -> eft.argmax(bad, c), "every token is masked (-inf) in component 1 ('small-ft')");
+        float[][] each = {Reference.logits(n, 1), Reference.logits(n, 2), Reference.logits(n, 3)};
+        for (int j = 0; j < n; j++) {
+            each[j % 3][j] = Float.NEGATIVE_INFINITY;
+        }
+        assertMessage(() -> eft.argmax(each, c), "every token is masked (-inf) after combining");
+        assertMessage(() -> eft.argmax(x, new float[] {0f, 0f, 0f}), "every coefficient is 0");
+        assertMessage(() -> eft.argmax(x, new float[] {1f, Float.NaN, -1f}), "coefficient 1 ('small-ft') must be finite, got NaN");
+        assertMessage(() -> eft.argmax(new float[][] {x[0], x[1]}, c), "expected 3 logit rows");
+        assertMessage(() -> eft.argmax(x, new float[] {1f}), "expected 3 coefficients");
+        assertMessage(() -> eft.argmax(new float[][] {x[0], new float[n - 1], x[2]}, c), "has 63 entries");
+        assertMessage(() -> eft.argmax(null, c), "logits and coefficients must not be null");
+        assertEquals(before, eft.componentLogProb(1, token));
+        // a masked token never wins, whatever the sign of its coefficient
+        float[][] m = {Reference.logits(n, 1), Reference.logits(n, 2), Reference.logits(n, 3)};
+        int top = eft.argmax(m, c);
+        m[2][top] = Float.NEGATIVE_INFINITY;                // c = -1: IEEE would make it +inf
+        int next = eft.argmax(m, c);
+        assertTrue(next != top);
+        assertThrows(IllegalStateException.class, () -> EFTCombiner.create(EFTSpec.upscale(), n).componentLogProb(0, 0));
+    }
+
+    @Test
+    void componentLogProbsAreComputedOncePerStepAndFollowTheLastCall() {
+        int n = 500;
+        EFTCombiner eft = EFTCombiner.create(EFTSpec.upscale(), n);
+        float[][] x = {Reference.logits(n, 1), Reference.logits(n, 2), Reference.logits(n, 3)};
+        float[][] y = {Reference.logits(n, 4), Reference.logits(n, 5), Reference.logits(n, 6)};
+        float[] out = new float[n];
+        eft.combine(x, eft.spec().coefficients(), out);
+        eft.combine(y, eft.spec().coefficients(), out);      // the lazily computed normalizers follow y
+        for (int i = 0; i < 3; i++) {
+            double[] lp = Reference.logSoftmax(y[i], n);
+            for (int t : new int[] {0, 17, n - 1}) {
+                assertEquals(lp[t], eft.componentLogProb(i, t), 1e-5 * Math.max(1, Math.abs(lp[t])));
+            }
+        }
+        eft.argmax(x, eft.spec().coefficients());
+        double[] lp = Reference.logSoftmax(x[2], n);
+        assertEquals(lp[3], eft.componentLogProb(2, 3), 1e-5 * Math.max(1, Math.abs(lp[3])));
     }
 
     @Test

@@ -197,6 +197,45 @@ class TokenizerTest {
         assertEquals("ab a", t.decode(new int[] {3, 1, 0, 99}, true));
     }
 
+    /** Ids in the file are checked against the entry count before anything is sized by them. */
+    @Test
+    void hostileVocabularyIdsAreRejectedWithoutHugeAllocations(@TempDir Path dir) throws Exception {
+        for (String id : new String[] {"2147483647", "2000000000", "4", "-1"}) {
+            Path p = dir.resolve("tokenizer-" + id + ".json");
+            Files.writeString(p, TINY.replace("\"ab\":3", "\"ab\":" + id));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromFile(p));
+            assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains("id " + id)
+                    && e.getMessage().contains("expected 0 to 3"), e.getMessage());
+        }
+        Path dup = dir.resolve("duplicate.json");
+        Files.writeString(dup, TINY.replace("\"ab\":3", "\"ab\":2"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromFile(dup));
+        assertTrue(e.getMessage().contains(dup.toString()) && e.getMessage().contains("id 2 is given to both"), e.getMessage());
+        Path notInt = dir.resolve("float.json");
+        Files.writeString(notInt, TINY.replace("\"ab\":3", "\"ab\":2e9"));
+        e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromFile(notInt));
+        assertTrue(e.getMessage().contains("expected a 32-bit integer"), e.getMessage());
+    }
+
+    /** A gzip that inflates past the limit (a gzip bomb) fails after reading the limit, not the heap. */
+    @Test
+    void decompressionIsBounded(@TempDir Path dir) throws Exception {
+        Path gz = dir.resolve("tokenizer.json.gz");
+        try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(TINY.getBytes(StandardCharsets.UTF_8));
+            out.write(new byte[4 << 20]); // 4 MiB of zeros: a 4 KB file
+        }
+        assertTrue(Files.size(gz) < 64 << 10);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromFile(gz, 1 << 20));
+        assertTrue(e.getMessage().contains(gz.toString()) && e.getMessage().contains("decompresses to more than 1048576 bytes"),
+                e.getMessage());
+        Path plain = dir.resolve("tokenizer.json");
+        Files.writeString(plain, TINY + " ".repeat(2 << 20));
+        e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromFile(plain, 1 << 20));
+        assertTrue(e.getMessage().contains("is more than 1048576 bytes"), e.getMessage());
+        assertEquals(4, Tokenizer.fromFile(plain, 4 << 20).vocabSize(), "under the limit it loads");
+    }
+
     @Test
     void unknownComponentTypesAreNamedWithTheSupportedOnes() {
         String[][] cases = {

@@ -42,6 +42,7 @@ final class KvStepper implements AutoCloseable {
     private final OrtIoBinding binding;
     private final OrtRunOptions runOptions;
     private final Arena arena = Arena.ofShared();
+    private final LogitsViews views = new LogitsViews();
     private final MemorySegment scratch;
     // [0,1 ids b,k | 2,3 mask b,t | 4..7 empty kv b,h,0,d | 8 flag 1 | 9 seqlens b | 10..13 in-place kv b,h,cap,d]
     private final MemorySegment shapes;
@@ -54,7 +55,9 @@ final class KvStepper implements AutoCloseable {
     private final long[] outs;
     private long logitsValue;
     private int columns;
-    private volatile boolean cancelRequested;
+    /** Set with ORT's terminate flag and cleared with it, both under {@link #cancelLock}. */
+    private boolean cancelRequested;
+    private final Object cancelLock = new Object();
 
     // in place: one block holding every KV tensor, and the OrtValues over it
     private Arena kvArena;
@@ -70,7 +73,10 @@ final class KvStepper implements AutoCloseable {
     private final MemorySegment[] gather = new MemorySegment[2];
     private int tokCap, maskCap;
 
-    private MemorySegment logitsSeg = MemorySegment.NULL;
+    /** All of memory, to read the logits at {@link #logitsAddress} without a segment per step. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    /** The exposed logits: ORT's float32 tensor, the conversion buffer, or a gather buffer. */
+    private long logitsAddress;
     private int rowsOut, exposed;
     private boolean gathered;
 
@@ -234,7 +240,7 @@ final class KvStepper implements AutoCloseable {
             run(k, expose);
             return;
         }
-        OrtValues.release(logitsValue);
+        retireLogits();
         logitsValue = outs[0];
         adoptKv();
         columns += k;
@@ -288,9 +294,8 @@ final class KvStepper implements AutoCloseable {
                 }
             }
         }
-        OrtValues.release(logitsValue);
-        logitsValue = 0;
-        logitsSeg = g;
+        retireLogits();
+        logitsAddress = g.address();
         rowsOut = k;
         exposed = k;
         gathered = true;
@@ -298,7 +303,7 @@ final class KvStepper implements AutoCloseable {
 
     /** A float32 buffer for {@code k} rows that is not the one exposed now (two alternate). */
     private MemorySegment gatherBuffer(int k) {
-        int i = gather[0] != null && logitsSeg.address() == gather[0].address() ? 1 : 0;
+        int i = gather[0] != null && logitsAddress == gather[0].address() ? 1 : 0;
         long need = 4L * k * vocab;
         if (gather[i] == null || gather[i].byteSize() < need) {
             Arena a = Arena.ofShared();
@@ -421,15 +426,22 @@ final class KvStepper implements AutoCloseable {
                     binding.bindOutputToDevice(n.present(i), kvInfo);
                 }
             }
+            long session = src.session().use(); // counted: the session is never released under this run
             try {
-                binding.run(src.session().ptr().address(), runOptions.ptr().address());
+                binding.run(session, runOptions.ptr().address());
             } catch (RuntimeException e) {
-                if (cancelRequested) {
-                    cancelRequested = false;
-                    runOptions.clearTerminate();
-                    throw new java.util.concurrent.CancellationException("run cancelled: " + e.getMessage());
+                // flag and terminate flag change together (a cancel racing this clear would otherwise
+                // leave ORT's flag set with ours cleared, and the next run fail as an ORT error)
+                synchronized (cancelLock) {
+                    if (cancelRequested) {
+                        cancelRequested = false;
+                        runOptions.clearTerminate();
+                        throw new java.util.concurrent.CancellationException("run cancelled: " + e.getMessage());
+                    }
                 }
                 throw e;
+            } finally {
+                src.session().done();
             }
             binding.takeOutputs(scratch, outs);
             binding.clear(); // drop ORT's references to the old past and the new outputs: we own them now
@@ -546,12 +558,42 @@ final class KvStepper implements AutoCloseable {
                 + " x rows " + rows + " x vocab " + vocab + "); does config.json's vocab_size match the graph?");
     }
 
+    /**
+     * The exposed logits are being replaced: freed (or left for reuse), unless a view of them was
+     * handed out; then they are kept, unchanged, until the views' epoch ends ({@link LogitsViews}).
+     */
+    private void retireLogits() {
+        boolean viewed = views.replace();
+        if (gathered) { // a gather buffer: logitsValue is 0
+            if (viewed) {
+                int i = gather[0] != null && logitsAddress == gather[0].address() ? 0 : 1;
+                views.keep(gatherArenas[i], gather[i].byteSize());
+                gatherArenas[i] = null; // the next stepwise run allocates a fresh one
+                gather[i] = null;
+            }
+        } else if (layout.logitsElementType() == OrtApi.FLOAT) {
+            if (viewed) {
+                views.keep(logitsValue, 4L * batch * rowsOut * vocab);
+            } else {
+                OrtValues.release(logitsValue);
+            }
+        } else {
+            OrtValues.release(logitsValue); // the views are of the conversion buffer: keep that one
+            if (viewed && convArena != null) {
+                views.keep(convArena, conv.byteSize());
+                convArena = null;
+                conv = null;
+            }
+        }
+        logitsValue = 0;
+    }
+
     private void exposeLogits() {
         long data = OrtValues.data(logitsValue, scratch);
         int type = layout.logitsElementType();
         if (type == OrtApi.FLOAT) {
-            // scoped to this stepper: a view read after close throws instead of reading freed memory
-            logitsSeg = MemorySegment.ofAddress(data).reinterpret(4L * batch * rowsOut * vocab, arena, null);
+            // read in place; callers get views through row(), scoped by LogitsViews
+            logitsAddress = data;
             return;
         }
         long need = 4L * batch * exposed * vocab;
@@ -577,30 +619,45 @@ final class KvStepper implements AutoCloseable {
                 }
             }
         }
-        logitsSeg = conv;
+        logitsAddress = conv.address();
     }
 
-    /** Returns row {@code r} (of the exposed rows) of sequence {@code b}, read-only, in place. */
+    /**
+     * Returns row {@code r} (of the exposed rows) of sequence {@code b}, read-only, in place,
+     * as a view whose lifetime {@link LogitsViews} manages.
+     */
     MemorySegment row(int b, int r) {
+        return views.view(logitsAddress + rowOffset(b, r), 4L * vocab);
+    }
+
+    /** Copies row {@code r} of sequence {@code b} into {@code dst[0, vocab)}; creates no view. */
+    void copyRowTo(int b, int r, float[] dst) {
+        MemorySegment.copy(ALL, ValueLayout.JAVA_FLOAT, logitsAddress + rowOffset(b, r), dst, 0, vocab);
+    }
+
+    private long rowOffset(int b, int r) {
         long row = layout.logitsElementType() == OrtApi.FLOAT && !gathered
                 ? (long) b * rowsOut + rowsOut - exposed + r
                 : (long) b * exposed + r;
-        return logitsSeg.asSlice(row * 4 * vocab, 4L * vocab).asReadOnly();
+        return row * 4 * vocab;
     }
 
     /** Asks ORT to stop the run in progress (or the next one) of this stepper. */
     void cancel() {
-        cancelRequested = true;
-        runOptions.terminate();
+        synchronized (cancelLock) {
+            runOptions.terminate();
+            cancelRequested = true;
+        }
     }
 
     @Override
     public void close() {
-        arena.close(); // first: float32 logits views die before anything native is released
+        views.close(); // first: logits views die before anything they point at is released
+        arena.close();
         reset();
         OrtValues.release(logitsValue);
         logitsValue = 0;
-        logitsSeg = MemorySegment.NULL;
+        logitsAddress = 0;
         for (int i = 0; i < kvCount; i++) {
             OrtValues.release(kvValues[i]);
             kvValues[i] = 0;

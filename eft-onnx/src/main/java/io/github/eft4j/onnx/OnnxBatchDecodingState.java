@@ -19,6 +19,12 @@ import java.util.concurrent.CancellationException;
  * written at {@code len_r}, and the prefill logits of row {@code r} are read at {@code len_r - 1}.
  * A GroupQueryAttention graph that returns only the last position's logits cannot give the
  * shorter rows theirs, so prompts of different lengths are refused there.
+ *
+ * <p>Threads, {@link #cancel()}, {@link #close()} and logits views behave as in
+ * {@link OnnxDecodingState}: one thread at a time (a concurrent call throws
+ * {@link IllegalStateException} naming the thread inside), a cross-thread close stops and waits
+ * for the call in flight, and a view read after the next {@code append} reads its own values or
+ * throws, never freed memory.
  */
 public final class OnnxBatchDecodingState implements BatchDecodingState {
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
@@ -27,7 +33,7 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
     private final KvStepper step;
     private final int[] lengths;
     private final int[] logitsRow; // exposed row holding each sequence's next-token logits
-    private boolean closed;
+    private final CallGuard guard;
 
     /** Runs the prompts; a cancel of {@code cancellation} (null: none) terminates the prefill's run. */
     OnnxBatchDecodingState(OnnxLogitSource src, int[][] prompts, Cancellation cancellation) {
@@ -47,6 +53,7 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
             throw ragged(src, prompts, null);
         }
         this.step = new KvStepper(src, b);
+        this.guard = new CallGuard("batch decoding state of " + src.name(), this::free);
         try (Cancellation.Registration _ = cancellation == null ? null : cancellation.onCancel(step::cancel)) {
             step.ensureTokens(p);
             step.ensureColumns(p + 1);
@@ -96,76 +103,106 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
 
     @Override
     public int length(int sequence) {
+        guard.ensureOpen();
         check(sequence);
         return lengths[sequence];
     }
 
     @Override
     public MemorySegment logits(int sequence) {
-        check(sequence);
-        return step.row(sequence, logitsRow[sequence]);
+        guard.enter();
+        try {
+            check(sequence);
+            return step.row(sequence, logitsRow[sequence]);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** Copies a sequence's next-token logits without creating a view (no allocation). */
+    @Override
+    public void copyLogits(int sequence, float[] dst) {
+        guard.enter();
+        try {
+            check(sequence);
+            if (dst.length < src.vocabSize()) {
+                throw new IllegalArgumentException("destination holds " + dst.length + " floats, expected at least vocabSize "
+                        + src.vocabSize());
+            }
+            step.copyRowTo(sequence, logitsRow[sequence], dst);
+        } finally {
+            guard.exit();
+        }
     }
 
     @Override
     public void append(int[] tokens) {
-        ensureOpen();
-        if (tokens == null || tokens.length != lengths.length) {
-            throw new IllegalArgumentException("tokens: expected one per sequence (" + lengths.length + "), got "
-                    + (tokens == null ? "null" : tokens.length));
+        guard.enter();
+        try {
+            if (tokens == null || tokens.length != lengths.length) {
+                throw new IllegalArgumentException("tokens: expected one per sequence (" + lengths.length + "), got "
+                        + (tokens == null ? "null" : tokens.length));
+            }
+            src.checkIds(tokens, "append");
+            for (int len : lengths) {
+                src.checkLength(len + 1);
+            }
+            int c = step.columns();
+            step.ensureColumns(c + 1);
+            for (int r = 0; r < tokens.length; r++) {
+                step.ids.setAtIndex(I64, r, tokens[r]);
+                step.pos.setAtIndex(I64, r, lengths[r]);
+                // right padding: the new token is the row's next position; left padding: the new column
+                step.mask(r, step.countsMask() ? lengths[r] : c, 1);
+            }
+            step.run(1, 1);
+            for (int r = 0; r < lengths.length; r++) {
+                lengths[r]++;
+                logitsRow[r] = 0;
+            }
+        } catch (CancellationException e) {
+            throw guard.closedDuring(e);
+        } finally {
+            guard.exit();
         }
-        src.checkIds(tokens, "append");
-        for (int len : lengths) {
-            src.checkLength(len + 1);
-        }
-        int c = step.columns();
-        step.ensureColumns(c + 1);
-        for (int r = 0; r < tokens.length; r++) {
-            step.ids.setAtIndex(I64, r, tokens[r]);
-            step.pos.setAtIndex(I64, r, lengths[r]);
-            // right padding: the new token is the row's next position; left padding: the new column
-            step.mask(r, step.countsMask() ? lengths[r] : c, 1);
-        }
-        step.run(1, 1);
-        for (int r = 0; r < lengths.length; r++) {
-            lengths[r]++;
-            logitsRow[r] = 0;
-        }
-    }
-
-    /**
-     * Asks ORT to abandon this state's append in progress (or its next one) from any thread; the
-     * interrupted call throws {@link CancellationException} and leaves the state as it was.
-     *
-     * @throws IllegalStateException if this state is closed
-     */
-    @Override
-    public void cancel() {
-        ensureOpen();
-        step.cancel();
     }
 
     private void check(int sequence) {
-        ensureOpen();
         if (sequence < 0 || sequence >= lengths.length) {
             throw new IndexOutOfBoundsException("sequence " + sequence + " out of range [0, " + lengths.length + ")");
         }
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("batch decoding state of " + src.name() + " is closed");
+    /**
+     * Asks ORT to abandon the {@code append} in progress (or the next one), from any thread; it
+     * throws {@link CancellationException} and leaves the batch as it was. Cancelling a closed
+     * state does nothing.
+     */
+    @Override
+    public void cancel() {
+        if (guard.isClosed()) {
+            return;
+        }
+        try {
+            step.cancel();
+        } catch (IllegalStateException e) {
+            if (!guard.isClosed()) {
+                throw e;
+            }
         }
     }
 
+    /** Closes the batch: idempotent, and safe from another thread during a call. */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            try {
-                step.close();
-            } finally {
-                src.unregister();
-            }
+        guard.close(step::cancel);
+    }
+
+    private void free() {
+        try {
+            step.close();
+        } finally {
+            src.unregister();
         }
     }
 }

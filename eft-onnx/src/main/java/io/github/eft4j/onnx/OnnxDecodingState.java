@@ -24,18 +24,30 @@ import java.util.concurrent.CancellationException;
  * <p>On a {@code GroupQueryAttention} graph the mask is only counted, so rollback rewinds the
  * length instead (the next run writes over the dropped positions, in place when the source keeps
  * the KV buffer itself); nothing dead is left and no compaction is needed.
+ *
+ * <p><b>Threads.</b> One thread at a time: a call that arrives while another thread is inside
+ * one throws {@link IllegalStateException} naming that thread (calls from different threads one
+ * after another are fine). {@link #cancel()} may be called from any thread. {@link #close()} from
+ * another thread during a call stops that call (it throws {@link IllegalStateException}) and waits
+ * for it before freeing anything; see {@link CallGuard}.
+ *
+ * <p><b>Logits views.</b> A view from {@link #logits(int)} is valid until the next
+ * {@code append}, {@code truncate} or {@code close}. Reading one later is a bug, but a safe one:
+ * it still reads the values it was made for, or throws {@link IllegalStateException}; it never
+ * reads freed memory or another step's logits (see {@link LogitsViews}). {@link #copyLogits} reads
+ * without making a view.
  */
 public final class OnnxDecodingState implements DecodingState {
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
 
     private final OnnxLogitSource src;
     private final KvStepper step;
+    private final CallGuard guard;
     private int[] tokens = new int[64];
     private int[] column = new int[64]; // KV column of each kept token
     private int length;
     private int rows;
     private int rowBase;
-    private boolean closed;
     // the cache no longer matches tokens[0, length) (a recompute or rollback failed): rebuild before the next run
     private boolean rebuild;
 
@@ -43,6 +55,7 @@ public final class OnnxDecodingState implements DecodingState {
     OnnxDecodingState(OnnxLogitSource src, int[] prompt, Cancellation cancellation) {
         this.src = src;
         this.step = new KvStepper(src, 1);
+        this.guard = new CallGuard("decoding state of " + src.name(), this::free);
         try {
             if (cancellation == null) {
                 prefill(prompt, prompt.length);
@@ -99,39 +112,69 @@ public final class OnnxDecodingState implements DecodingState {
 
     @Override
     public int length() {
-        ensureOpen();
+        guard.ensureOpen();
         return length;
     }
 
     @Override
     public int logitRows() {
-        ensureOpen();
+        guard.ensureOpen();
         return rows;
     }
 
     @Override
     public MemorySegment logits(int row) {
-        ensureOpen();
+        guard.enter();
+        try {
+            checkRow(row);
+            return step.row(0, rowBase + row);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** Copies a logits row without creating a view (no allocation). */
+    @Override
+    public void copyLogits(int row, float[] dst) {
+        guard.enter();
+        try {
+            checkRow(row);
+            if (dst.length < src.vocabSize()) {
+                throw new IllegalArgumentException("destination holds " + dst.length + " floats, expected at least vocabSize "
+                        + src.vocabSize());
+            }
+            step.copyRowTo(0, rowBase + row, dst);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    private void checkRow(int row) {
         if (row < 0 || row >= rows) {
             throw new IndexOutOfBoundsException("row " + row + " out of range [0, " + rows + ")");
         }
-        return step.row(0, rowBase + row);
     }
 
     @Override
     public void append(int... newTokens) {
-        ensureOpen();
-        if (newTokens == null || newTokens.length == 0) {
-            throw new IllegalArgumentException("append: expected at least one token, got "
-                    + (newTokens == null ? "null" : "0"));
+        guard.enter();
+        try {
+            if (newTokens == null || newTokens.length == 0) {
+                throw new IllegalArgumentException("append: expected at least one token, got "
+                        + (newTokens == null ? "null" : "0"));
+            }
+            src.checkIds(newTokens, "append");
+            int k = newTokens.length;
+            src.checkLength(length + k);
+            if (rebuild || needsCompaction(length, k)) {
+                prefill(tokens, length); // compact: drop rolled-back columns
+            }
+            run(newTokens, k);
+        } catch (CancellationException e) {
+            throw guard.closedDuring(e);
+        } finally {
+            guard.exit();
         }
-        src.checkIds(newTokens, "append");
-        int k = newTokens.length;
-        src.checkLength(length + k);
-        if (rebuild || needsCompaction(length, k)) {
-            prefill(tokens, length); // compact: drop rolled-back columns
-        }
-        run(newTokens, k);
     }
 
     private void run(int[] newTokens, int k) {
@@ -156,7 +199,17 @@ public final class OnnxDecodingState implements DecodingState {
 
     @Override
     public void truncate(int newLength) {
-        ensureOpen();
+        guard.enter();
+        try {
+            truncateInside(newLength);
+        } catch (CancellationException e) {
+            throw guard.closedDuring(e);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    private void truncateInside(int newLength) {
         if (newLength < 1 || newLength > length) {
             throw new IllegalArgumentException("truncate: length " + newLength + " out of range [1, " + length + "]");
         }
@@ -215,32 +268,40 @@ public final class OnnxDecodingState implements DecodingState {
     }
 
     /**
-     * Asks ORT to abandon this state's run in progress (or its next run) from any thread; the
-     * interrupted call throws {@link java.util.concurrent.CancellationException} and leaves the
-     * state as it was before that call.
-     *
-     * @throws IllegalStateException if this state is closed
+     * Asks ORT to abandon this state's call in progress, from any thread (for example on
+     * {@link Thread#interrupt()}): the {@code append} or {@code truncate} running now, or, if none
+     * is, the next one. The abandoned call throws {@link CancellationException} and leaves the
+     * state as it was before that call (same length, logits rows and logits); the state stays
+     * usable. Cancelling a closed state does nothing.
      */
+    @Override
     public void cancel() {
-        ensureOpen();
-        step.cancel();
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("decoding state of " + src.name() + " is closed");
+        if (guard.isClosed()) {
+            return;
+        }
+        try {
+            step.cancel();
+        } catch (IllegalStateException e) {
+            if (!guard.isClosed()) {
+                throw e;
+            } // closed meanwhile
         }
     }
 
+    /**
+     * Closes the state: idempotent, and safe from another thread during a call (the call is
+     * stopped and waited for; see {@link CallGuard}).
+     */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            try {
-                step.close();
-            } finally {
-                src.unregister();
-            }
+        guard.close(step::cancel);
+    }
+
+    private void free() {
+        try {
+            step.close();
+        } finally {
+            src.unregister();
         }
     }
 }

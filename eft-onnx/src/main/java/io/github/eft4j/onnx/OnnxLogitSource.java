@@ -7,6 +7,7 @@ import io.github.eft4j.model.LogitSource;
 import io.github.eft4j.onnx.internal.OrtApi;
 import io.github.eft4j.onnx.internal.OrtEnv;
 import io.github.eft4j.onnx.internal.OnnxModelFile;
+import io.github.eft4j.onnx.internal.OrtLog;
 import io.github.eft4j.onnx.internal.OrtMemoryInfo;
 import io.github.eft4j.onnx.internal.OrtSession;
 import io.github.eft4j.onnx.internal.OrtSessionOptions;
@@ -65,6 +66,7 @@ public final class OnnxLogitSource implements LogitSource {
     private static final java.util.concurrent.atomic.AtomicInteger LIVE_SOURCES =
             new java.util.concurrent.atomic.AtomicInteger();
     private static volatile boolean sharedPoolMissing;
+    private static final AtomicBoolean CUDA_WARNED = new AtomicBoolean();
 
     private final AtomicBoolean placementChecked = new AtomicBoolean();
     private volatile boolean lastRowOnlyObserved;
@@ -88,16 +90,20 @@ public final class OnnxLogitSource implements LogitSource {
         boolean cuda = options.provider() == ExecutionProvider.CUDA;
         OrtSession s = null;
         if (cuda) {
+            StringBuilder ortLog = new StringBuilder();
             try {
-                s = createSession(true, file);
+                // ORT's own error lines (the library that failed to load) are folded into one message
+                s = OrtLog.capturing(ortLog, () -> createSession(true, file));
             } catch (RuntimeException e) {
+                String reason = cudaFailure(e, ortLog);
                 if (options.strict()) {
                     arena.close();
                     throw new EFTException("CUDA was requested strictly (device " + options.deviceId()
-                            + ") but cannot be used: " + e.getMessage(), e);
+                            + ") but cannot be used: " + reason, e);
                 }
-                LOG.log(System.Logger.Level.WARNING, "CUDA execution provider unavailable for {0}, running on CPU: {1}",
-                        model, e.getMessage());
+                // one warning per process, not per model: every later source would say the same
+                LOG.log(CUDA_WARNED.compareAndSet(false, true) ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                        "CUDA execution provider unavailable, running on CPU (first model: {0}): {1}", model, reason);
                 cuda = false;
             }
         }
@@ -143,6 +149,17 @@ public final class OnnxLogitSource implements LogitSource {
                 name("use_cache_branch"), name(layout.logitsToKeepInput().orElse("logits_to_keep")), name("seqlens_k"),
                 name("total_sequence_length"), name("logits"), past, present);
         LIVE_SOURCES.incrementAndGet();
+    }
+
+    /** The exception's message plus ORT's first logged error, which names what failed to load. */
+    private static String cudaFailure(RuntimeException e, StringBuilder ortLog) {
+        String msg = e.getMessage();
+        String first = ortLog.toString().lines().filter(l -> !l.isBlank()).findFirst().orElse("");
+        int i = first.indexOf("[ONNXRuntimeError] : ");
+        if (i >= 0) {
+            first = first.substring(i + "[ONNXRuntimeError] : ".length());
+        }
+        return first.isEmpty() || (msg != null && msg.contains(first)) ? msg : msg + " (onnxruntime: " + first.strip() + ")";
     }
 
     /**

@@ -33,7 +33,7 @@ import java.util.Objects;
  * }</pre>
  *
  * @param model the {@code .onnx} file; a {@code config.json} beside it is read if present
- * @param threads intra-op threads for this source's own pool, or 0 for the shared pool
+ * @param threads intra-op threads for this source's own pool (1 to {@value #MAX_THREADS}), or 0 for the shared pool
  * @param provider the execution provider
  * @param deviceId the CUDA device id (ignored on CPU)
  * @param memoryLimitBytes the CUDA arena limit in bytes, 0 for none (ignored on CPU)
@@ -45,6 +45,12 @@ public record OnnxOptions(Path model, int threads, ExecutionProvider provider, i
         boolean strict, boolean inPlaceKv) {
 
     /**
+     * The largest own pool a source may ask for: each ORT thread reserves a stack, and more
+     * threads than this never pays off for one decode step.
+     */
+    public static final int MAX_THREADS = 256;
+
+    /**
      * Validates the options.
      *
      * @throws IllegalArgumentException if a value is out of range
@@ -53,8 +59,9 @@ public record OnnxOptions(Path model, int threads, ExecutionProvider provider, i
     public OnnxOptions {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(provider, "provider");
-        if (threads < 0) {
-            throw new IllegalArgumentException("threads: expected >= 0 (0 = shared pool), got " + threads);
+        if (threads < 0 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads: expected 0 (the shared pool) to " + MAX_THREADS
+                    + " (this source's own pool), got " + threads);
         }
         if (deviceId < 0) {
             throw new IllegalArgumentException("deviceId: expected >= 0, got " + deviceId);
@@ -92,7 +99,7 @@ public record OnnxOptions(Path model, int threads, ExecutionProvider provider, i
         /**
          * Sets this source's own intra-op thread count (0 = the shared pool).
          *
-         * @param threads at least 0
+         * @param threads 0 to {@value OnnxOptions#MAX_THREADS}
          * @return this builder
          */
         public Builder threads(int threads) {

@@ -243,5 +243,9 @@ class BadInputTest {
         assertThrows(IllegalArgumentException.class, () -> OnnxOptions.builder(m).threads(-1).build());
         assertThrows(IllegalArgumentException.class, () -> OnnxOptions.builder(m).cuda(-2).build());
         assertThrows(IllegalArgumentException.class, () -> OnnxOptions.builder(m).memoryLimitBytes(-1).build());
+        assertEquals(OnnxOptions.MAX_THREADS, OnnxOptions.builder(m).threads(OnnxOptions.MAX_THREADS).build().threads());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxOptions.builder(m).threads(100_000).build());
+        assertTrue(e.getMessage().contains("100000") && e.getMessage().contains("256"), e.getMessage());
     }
 }

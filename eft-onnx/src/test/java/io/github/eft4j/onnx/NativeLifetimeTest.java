@@ -8,7 +8,9 @@ import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.prefix;
 import static io.github.eft4j.onnx.TestGraphs.row;
 import static io.github.eft4j.onnx.TestGraphs.toDouble;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,6 +67,39 @@ class NativeLifetimeTest {
             assertThrows(IllegalStateException.class, () -> batchView.get(ValueLayout.JAVA_FLOAT, 0), "batch view");
         }
         assertThrows(IllegalStateException.class, () -> view.get(ValueLayout.JAVA_FLOAT, 0), "after source close");
+    }
+
+    /**
+     * A view kept past later steps (documented misuse) reads the values it was made for while the
+     * old logits are kept for it, then throws once {@link LogitsViews#MAX_KEPT} newer steps have
+     * made views; {@code copyLogits} gives the same values without a view.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama_gqa", "llama_fp16"})
+    void staleViewReadsItsOwnValuesThenThrows(String graph, @TempDir Path dir) throws IOException {
+        Path model = dir.resolve("model.onnx"); // no config.json: no 64-position limit
+        Files.copy(TestGraphs.model(graph), model);
+        try (OnnxLogitSource src = OnnxLogitSource.open(OnnxOptions.builder(model).threads(1).build());
+                OnnxDecodingState s = src.open(new int[] {1, 2, 3})) {
+            MemorySegment first = s.logits();
+            float[] expected = first.toArray(ValueLayout.JAVA_FLOAT);
+            float[] copy = new float[src.vocabSize()];
+            s.copyLogits(copy);
+            assertArrayEquals(expected, copy, "copyLogits and the view");
+            s.append(4);
+            assertArrayEquals(expected, first.toArray(ValueLayout.JAVA_FLOAT), "stale view, one step later");
+            assertFalse(java.util.Arrays.equals(expected, row(s.logits())), "the next step has other logits");
+            for (int i = 0; i < LogitsViews.MAX_KEPT; i++) {
+                s.logits(); // a view of every step: each replaced step is kept for it
+                s.append(5 + i % 50);
+            }
+            assertThrows(IllegalStateException.class, () -> first.get(ValueLayout.JAVA_FLOAT, 0), "after its epoch");
+            MemorySegment last = s.logits();
+            s.close();
+            s.cancel(); // a closed state: nothing to cancel
+            assertThrows(IllegalStateException.class, () -> last.get(ValueLayout.JAVA_FLOAT, 0), "after close");
+            assertThrows(IllegalStateException.class, s::logits);
+        }
     }
 
     @Test

@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API kernels on the preferred float species (16 lanes with AVX-512). Loaded by name only
  * after {@link VectorizationProvider} checked that {@code jdk.incubator.vector} is present; the
  * scalar path never touches this class. Each kernel runs a main loop of {@code 4×VLENGTH} with
- * four accumulators where it reduces (except {@link #sumExp}, see there), a single-vector loop up
- * to {@code loopBound}, and a scalar tail.
+ * four accumulators where it reduces (except {@link #sumExp} and the fused EFT pass, see there), a
+ * single-vector loop up to {@code loopBound}, and a scalar tail.
  *
- * <p>Exponentials use {@link #exp(FloatVector)}, built from IEEE add/mul/fma only, never
+ * <p>Exponentials use the EXP recipe below, built from IEEE add/mul/fma only, never
  * {@code lanewise(EXP)}: that one is an SVML intrinsic once C2 compiles the kernel and a Java
  * fallback before, and the two differ in the last bit for about 1% of lanes, so a seeded
  * generation would depend on JIT warm-up (traces, and rarely tokens). For the same reason float
@@ -61,31 +61,19 @@ public final class PanamaKernels implements VectorKernels {
         return S.vectorBitSize();
     }
 
-    /**
-     * {@code exp} of every lane, deterministic (see the class description): about 1 ulp from
-     * {@link Math#exp}; {@code -inf} gives 0, {@code +inf} gives {@code +inf}, NaN stays NaN.
-     * Scale {@code 2^n} is applied as two factors so results down to the subnormal range round
-     * once.
-     */
-    static FloatVector exp(FloatVector x) {
-        FloatVector c = x.max(EXP_LO).min(EXP_HI);
-        FloatVector t = c.fma(FloatVector.broadcast(S, LOG2E), FloatVector.broadcast(S, ROUND));
-        FloatVector n = t.sub(ROUND);                                  // round(c·log2 e), in [-150, 128]
-        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c);
-        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector p = r.fma(FloatVector.broadcast(S, P0), FloatVector.broadcast(S, P1));
-        p = p.fma(r, FloatVector.broadcast(S, P2));
-        p = p.fma(r, FloatVector.broadcast(S, P3));
-        p = p.fma(r, FloatVector.broadcast(S, P4));
-        p = p.fma(r, FloatVector.broadcast(S, P5));
-        FloatVector y = p.fma(r.mul(r), r).add(1f);                    // 1 + r + r²·P(r)
-        IntVector ni = ((IntVector) t.viewAsIntegralLanes()).sub(Float.floatToRawIntBits(ROUND));
-        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector n2 = ni.sub(n1);
-        FloatVector s1 = (FloatVector) n1.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
-        FloatVector s2 = (FloatVector) n2.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
-        return y.mul(s1).mul(s2);
-    }
+    // EXP: exp of every lane, deterministic (see the class description), about 1 ulp from
+    // Math.exp; -inf gives 0, +inf gives +inf, NaN stays NaN. Cody-Waite: clamp x to
+    // [EXP_LO, EXP_HI] (compare + blend: Math.min/max semantics would cost several instructions
+    // per lane and give the same bits here), n = round(x·log2 e) by the ROUND trick,
+    // r = x − n·ln2 in two steps, then 2^n·(1 + r + r²·P(r)) with 2^n applied as two factors so
+    // that results down to the subnormal range round once.
+    //
+    // It is written out in each of sumExp, expInto and inverseCdf instead of being a method
+    // taking a vector: C2 does not inline such a method at a call site it thinks cold (a caller
+    // compiled at tier 2 under load has no call-site counts, and the callee "already compiled
+    // into a medium method" is then refused), and the call boxes its vector argument and
+    // result: 2 objects per vector, which AllocationTest caught on a loaded machine.
+    // PanamaExpDeterminismTest checks all three copies against a scalar model, bit for bit.
 
     @Override
     public String name() {
@@ -121,15 +109,41 @@ public final class PanamaKernels implements VectorKernels {
         int j = 0;
         float s = 0;
         if (n >= L) {
-            // ONE exp call site: C2 inlines it (so the vectors stay unboxed); with the 4-way
-            // unrolled loop it hit NodeCountInliningCutoff and allocated per call. Partial sums
-            // over blocks of 64 vectors keep the rounding error of 128256 terms as low as the
-            // four accumulators did.
+            // One vector per iteration: with a 4-way unrolled loop the compiled method grew past
+            // C2's node limits. Partial sums over blocks of 64 vectors keep the rounding error of
+            // 128256 terms as low as four accumulators did.
             FloatVector total = FloatVector.zero(S);
+            FloatVector log2e = FloatVector.broadcast(S, LOG2E);
+            FloatVector round = FloatVector.broadcast(S, ROUND);
+            FloatVector negLn2Hi = FloatVector.broadcast(S, -LN2_HI);
+            FloatVector negLn2Lo = FloatVector.broadcast(S, -LN2_LO);
+            FloatVector p0 = FloatVector.broadcast(S, P0);
+            FloatVector p1 = FloatVector.broadcast(S, P1);
+            FloatVector p2 = FloatVector.broadcast(S, P2);
+            FloatVector p3 = FloatVector.broadcast(S, P3);
+            FloatVector p4 = FloatVector.broadcast(S, P4);
+            FloatVector p5 = FloatVector.broadcast(S, P5);
             for (int bound = S.loopBound(n); j < bound; ) {
                 FloatVector s0 = FloatVector.zero(S);
                 for (int end = Math.min(bound, j + 64 * L); j < end; j += L) {
-                    s0 = s0.add(exp(FloatVector.fromArray(S, x, j).sub(shift)));
+                    // exp, inlined by hand (see EXP above): c = clamp(x); x = n·ln2 + r; 2^n · (1 + r + r²·P(r))
+                    FloatVector c = FloatVector.fromArray(S, x, j).sub(shift);
+                    c = c.blend(EXP_LO, c.compare(VectorOperators.LT, EXP_LO)).blend(EXP_HI, c.compare(VectorOperators.GT, EXP_HI));
+                    FloatVector t = c.fma(log2e, round);
+                    FloatVector nk = t.sub(ROUND);
+                    FloatVector r = nk.fma(negLn2Hi, c);
+                    r = nk.fma(negLn2Lo, r);
+                    FloatVector p = r.fma(p0, p1);
+                    p = p.fma(r, p2);
+                    p = p.fma(r, p3);
+                    p = p.fma(r, p4);
+                    p = p.fma(r, p5);
+                    IntVector ni = ((IntVector) t.viewAsIntegralLanes()).sub(Float.floatToRawIntBits(ROUND));
+                    IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+                    FloatVector e = p.fma(r.mul(r), r).add(1f)
+                            .mul((FloatVector) n1.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
+                            .mul((FloatVector) ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
+                    s0 = s0.add(e);
                 }
                 total = total.add(s0);
             }
@@ -162,48 +176,415 @@ public final class PanamaKernels implements VectorKernels {
         return s;
     }
 
+    // ---- the fused EFT pass ------------------------------------------------------------------
+    //
+    // One method per component count up to 4 (the EFT shapes in use: a draft normalizer, 2-4
+    // models), so that every row's running maximum is a local vector: an array of vectors would
+    // be boxed. The argmax keeps only the best score per block of BLOCK vectors (no index
+    // vectors, no per-vector reduction) and scores the winning block again.
+    // Per vector and component: a load, fma, add, a -inf compare, and the row maximum as compare +
+    // blend. Never FloatVector.max/min in these loops: Math.max semantics (NaN, -0.0) cost x86
+    // several instructions per lane-wise max, which made the pass 2.7 times slower; a NaN is
+    // caught by the checksum instead (a sum of every entry read: NaN or +inf iff some entry is,
+    // barring overflow of huge finite sums, which the caller re-checks exactly).
+    // Scalar tails go through ScalarKernels.score, so both flavours give the same bits.
+
+    /** Vectors per argmax block: the winning block is scored again to find the index. */
+    private static final int BLOCK = 16;
+
     @Override
-    public float combine(float[][] x, float[] c, float[] lse, int count, float[] out, int n) {
-        float bias = 0;
-        for (int i = 0; i < count; i++) {
-            if (c[i] != 0) {
-                bias -= c[i] * lse[i];
-            }
+    public void weightedSum(float[][] x, float[] c, float[] bias, int count, float[] out, int n, float[] stats) {
+        switch (count) {
+            case 1 -> weightedSum1(x, c, bias, out, n, stats);
+            case 2 -> weightedSum2(x, c, bias, out, n, stats);
+            case 3 -> weightedSum3(x, c, bias, out, n, stats);
+            case 4 -> weightedSum4(x, c, bias, out, n, stats);
+            default -> weightedSumN(x, c, bias, count, out, n, stats);
         }
+    }
+
+    @Override
+    public int argmaxWeightedSum(float[][] x, float[] c, float[] bias, int count, int n, float[] stats) {
+        return switch (count) {
+            case 1 -> argmax1(x, c, bias, n, stats);
+            case 2 -> argmax2(x, c, bias, n, stats);
+            case 3 -> argmax3(x, c, bias, n, stats);
+            case 4 -> argmax4(x, c, bias, n, stats);
+            default -> argmaxN(x, c, bias, count, n, stats);
+        };
+    }
+
+    private static void weightedSum1(float[][] x, float[] c, float[] bias, float[] out, int n, float[] stats) {
+        float[] x0 = x[0];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector b0 = FloatVector.broadcast(S, bias[0]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector ms = m0;
+        FloatVector chk = FloatVector.zero(S);
         int j = 0;
-        FloatVector mv = FloatVector.broadcast(S, NEG_INF);
         for (int bound = S.loopBound(n); j < bound; j += L) {
-            FloatVector acc = FloatVector.broadcast(S, bias);
-            VectorMask<Float> masked = S.maskAll(false);
-            for (int i = 0; i < count; i++) {
-                float ci = c[i];
-                if (ci != 0) {
-                    FloatVector v = FloatVector.fromArray(S, x[i], j);
-                    masked = masked.or(v.compare(VectorOperators.EQ, NEG_INF));
-                    acc = v.fma(FloatVector.broadcast(S, ci), acc);
-                }
-            }
-            acc = acc.blend(NEG_INF, masked);
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+            chk = chk.add(v0);
+            // Σ fma(x_i, c_i, bias_i), left to right; -inf where any row has -inf
+            VectorMask<Float> masked = v0.compare(VectorOperators.EQ, NEG_INF);
+            FloatVector acc = v0.fma(c0, b0).blend(NEG_INF, masked);
             acc.intoArray(out, j);
-            mv = mv.max(acc);
+            ms = ms.blend(acc, acc.compare(VectorOperators.GT, ms));
         }
-        float m = mv.reduceLanes(VectorOperators.MAX);
-        for (; j < n; j++) {
-            float acc = bias;
-            boolean masked = false;
+        stats[0] = m0.reduceLanes(VectorOperators.MAX);
+        stats[2] = chk.reduceLanes(VectorOperators.ADD);
+        stats[1] = ms.reduceLanes(VectorOperators.MAX);
+        weightedSumTail(x, c, bias, 1, out, j, n, stats);
+    }
+
+    private static void weightedSum2(float[][] x, float[] c, float[] bias, float[] out, int n, float[] stats) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector b0 = FloatVector.broadcast(S, bias[0]);
+        FloatVector b1 = FloatVector.broadcast(S, bias[1]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector ms = m0;
+        FloatVector chk = FloatVector.zero(S);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            FloatVector v1 = FloatVector.fromArray(S, x1, j);
+            m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+            m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
+            chk = chk.add(v0.add(v1));
+            // Σ fma(x_i, c_i, bias_i), left to right; -inf where any row has -inf
+            VectorMask<Float> masked = v0.compare(VectorOperators.EQ, NEG_INF)
+                    .or(v1.compare(VectorOperators.EQ, NEG_INF));
+            FloatVector acc = v0.fma(c0, b0).add(v1.fma(c1, b1)).blend(NEG_INF, masked);
+            acc.intoArray(out, j);
+            ms = ms.blend(acc, acc.compare(VectorOperators.GT, ms));
+        }
+        stats[0] = m0.reduceLanes(VectorOperators.MAX);
+        stats[1] = m1.reduceLanes(VectorOperators.MAX);
+        stats[3] = chk.reduceLanes(VectorOperators.ADD);
+        stats[2] = ms.reduceLanes(VectorOperators.MAX);
+        weightedSumTail(x, c, bias, 2, out, j, n, stats);
+    }
+
+    private static void weightedSum3(float[][] x, float[] c, float[] bias, float[] out, int n, float[] stats) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float[] x2 = x[2];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector c2 = FloatVector.broadcast(S, c[2]);
+        FloatVector b0 = FloatVector.broadcast(S, bias[0]);
+        FloatVector b1 = FloatVector.broadcast(S, bias[1]);
+        FloatVector b2 = FloatVector.broadcast(S, bias[2]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector ms = m0;
+        FloatVector chk = FloatVector.zero(S);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            FloatVector v1 = FloatVector.fromArray(S, x1, j);
+            FloatVector v2 = FloatVector.fromArray(S, x2, j);
+            m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+            m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
+            m2 = m2.blend(v2, v2.compare(VectorOperators.GT, m2));
+            chk = chk.add(v0.add(v1).add(v2));
+            // Σ fma(x_i, c_i, bias_i), left to right; -inf where any row has -inf
+            VectorMask<Float> masked = v0.compare(VectorOperators.EQ, NEG_INF)
+                    .or(v1.compare(VectorOperators.EQ, NEG_INF)).or(v2.compare(VectorOperators.EQ, NEG_INF));
+            FloatVector acc = v0.fma(c0, b0).add(v1.fma(c1, b1)).add(v2.fma(c2, b2)).blend(NEG_INF, masked);
+            acc.intoArray(out, j);
+            ms = ms.blend(acc, acc.compare(VectorOperators.GT, ms));
+        }
+        stats[0] = m0.reduceLanes(VectorOperators.MAX);
+        stats[1] = m1.reduceLanes(VectorOperators.MAX);
+        stats[2] = m2.reduceLanes(VectorOperators.MAX);
+        stats[4] = chk.reduceLanes(VectorOperators.ADD);
+        stats[3] = ms.reduceLanes(VectorOperators.MAX);
+        weightedSumTail(x, c, bias, 3, out, j, n, stats);
+    }
+
+    private static void weightedSum4(float[][] x, float[] c, float[] bias, float[] out, int n, float[] stats) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float[] x2 = x[2];
+        float[] x3 = x[3];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector c2 = FloatVector.broadcast(S, c[2]);
+        FloatVector c3 = FloatVector.broadcast(S, c[3]);
+        FloatVector b0 = FloatVector.broadcast(S, bias[0]);
+        FloatVector b1 = FloatVector.broadcast(S, bias[1]);
+        FloatVector b2 = FloatVector.broadcast(S, bias[2]);
+        FloatVector b3 = FloatVector.broadcast(S, bias[3]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector m3 = m0;
+        FloatVector ms = m0;
+        FloatVector chk = FloatVector.zero(S);
+        int j = 0;
+        for (int bound = S.loopBound(n); j < bound; j += L) {
+            FloatVector v0 = FloatVector.fromArray(S, x0, j);
+            FloatVector v1 = FloatVector.fromArray(S, x1, j);
+            FloatVector v2 = FloatVector.fromArray(S, x2, j);
+            FloatVector v3 = FloatVector.fromArray(S, x3, j);
+            m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+            m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
+            m2 = m2.blend(v2, v2.compare(VectorOperators.GT, m2));
+            m3 = m3.blend(v3, v3.compare(VectorOperators.GT, m3));
+            chk = chk.add(v0.add(v1).add(v2).add(v3));
+            // Σ fma(x_i, c_i, bias_i), left to right; -inf where any row has -inf
+            VectorMask<Float> masked = v0.compare(VectorOperators.EQ, NEG_INF)
+                    .or(v1.compare(VectorOperators.EQ, NEG_INF)).or(v2.compare(VectorOperators.EQ, NEG_INF))
+                    .or(v3.compare(VectorOperators.EQ, NEG_INF));
+            FloatVector acc = v0.fma(c0, b0).add(v1.fma(c1, b1)).add(v2.fma(c2, b2)).add(v3.fma(c3, b3))
+                    .blend(NEG_INF, masked);
+            acc.intoArray(out, j);
+            ms = ms.blend(acc, acc.compare(VectorOperators.GT, ms));
+        }
+        stats[0] = m0.reduceLanes(VectorOperators.MAX);
+        stats[1] = m1.reduceLanes(VectorOperators.MAX);
+        stats[2] = m2.reduceLanes(VectorOperators.MAX);
+        stats[3] = m3.reduceLanes(VectorOperators.MAX);
+        stats[5] = chk.reduceLanes(VectorOperators.ADD);
+        stats[4] = ms.reduceLanes(VectorOperators.MAX);
+        weightedSumTail(x, c, bias, 4, out, j, n, stats);
+    }
+
+    private static int argmax1(float[][] x, float[] c, float[] bias, int n, float[] stats) {
+        float[] x0 = x[0];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector b0 = FloatVector.broadcast(S, bias[0]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector chk = FloatVector.zero(S);
+        float best = NEG_INF;
+        int bestBlock = -1;
+        int bound = S.loopBound(n);
+        for (int j = 0; j < bound; ) {
+            int start = j;
+            FloatVector top = FloatVector.broadcast(S, NEG_INF);
+            for (int end = Math.min(bound, j + BLOCK * L); j < end; j += L) {
+                FloatVector v0 = FloatVector.fromArray(S, x0, j);
+                m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+                chk = chk.add(v0);
+                // Σ fma(x_i, c_i, bias_i), left to right; -inf where any row has -inf
+                VectorMask<Float> masked = v0.compare(VectorOperators.EQ, NEG_INF);
+                FloatVector acc = v0.fma(c0, b0).blend(NEG_INF, masked);
+                top = top.blend(acc, acc.compare(VectorOperators.GT, top));
+            }
+            if (top.compare(VectorOperators.GT, best).anyTrue()) {   // strict: an equal later block loses
+                best = top.reduceLanes(VectorOperators.MAX);
+                bestBlock = start;
+            }
+        }
+        stats[0] = m0.reduceLanes(VectorOperators.MAX);
+        stats[2] = chk.reduceLanes(VectorOperators.ADD);
+        return argmaxFinish(x, c, bias, 1, bound, n, stats, best, bestBlock);
+    }
+
+    private static int argmax2(float[][] x, float[] c, float[] bias, int n, float[] stats) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector b0 = FloatVector.broadcast(S, bias[0]);
+        FloatVector b1 = FloatVector.broadcast(S, bias[1]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector chk = FloatVector.zero(S);
+        float best = NEG_INF;
+        int bestBlock = -1;
+        int bound = S.loopBound(n);
+        for (int j = 0; j < bound; ) {
+            int start = j;
+            FloatVector top = FloatVector.broadcast(S, NEG_INF);
+            for (int end = Math.min(bound, j + BLOCK * L); j < end; j += L) {
+                FloatVector v0 = FloatVector.fromArray(S, x0, j);
+                FloatVector v1 = FloatVector.fromArray(S, x1, j);
+                m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+                m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
+                chk = chk.add(v0.add(v1));
+                // Σ fma(x_i, c_i, bias_i), left to right; -inf where any row has -inf
+                VectorMask<Float> masked = v0.compare(VectorOperators.EQ, NEG_INF)
+                        .or(v1.compare(VectorOperators.EQ, NEG_INF));
+                FloatVector acc = v0.fma(c0, b0).add(v1.fma(c1, b1)).blend(NEG_INF, masked);
+                top = top.blend(acc, acc.compare(VectorOperators.GT, top));
+            }
+            if (top.compare(VectorOperators.GT, best).anyTrue()) {   // strict: an equal later block loses
+                best = top.reduceLanes(VectorOperators.MAX);
+                bestBlock = start;
+            }
+        }
+        stats[0] = m0.reduceLanes(VectorOperators.MAX);
+        stats[1] = m1.reduceLanes(VectorOperators.MAX);
+        stats[3] = chk.reduceLanes(VectorOperators.ADD);
+        return argmaxFinish(x, c, bias, 2, bound, n, stats, best, bestBlock);
+    }
+
+    private static int argmax3(float[][] x, float[] c, float[] bias, int n, float[] stats) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float[] x2 = x[2];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector c2 = FloatVector.broadcast(S, c[2]);
+        FloatVector b0 = FloatVector.broadcast(S, bias[0]);
+        FloatVector b1 = FloatVector.broadcast(S, bias[1]);
+        FloatVector b2 = FloatVector.broadcast(S, bias[2]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector chk = FloatVector.zero(S);
+        float best = NEG_INF;
+        int bestBlock = -1;
+        int bound = S.loopBound(n);
+        for (int j = 0; j < bound; ) {
+            int start = j;
+            FloatVector top = FloatVector.broadcast(S, NEG_INF);
+            for (int end = Math.min(bound, j + BLOCK * L); j < end; j += L) {
+                FloatVector v0 = FloatVector.fromArray(S, x0, j);
+                FloatVector v1 = FloatVector.fromArray(S, x1, j);
+                FloatVector v2 = FloatVector.fromArray(S, x2, j);
+                m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+                m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
+                m2 = m2.blend(v2, v2.compare(VectorOperators.GT, m2));
+                chk = chk.add(v0.add(v1).add(v2));
+                // Σ fma(x_i, c_i, bias_i), left to right; -inf where any row has -inf
+                VectorMask<Float> masked = v0.compare(VectorOperators.EQ, NEG_INF)
+                        .or(v1.compare(VectorOperators.EQ, NEG_INF)).or(v2.compare(VectorOperators.EQ, NEG_INF));
+                FloatVector acc = v0.fma(c0, b0).add(v1.fma(c1, b1)).add(v2.fma(c2, b2)).blend(NEG_INF, masked);
+                top = top.blend(acc, acc.compare(VectorOperators.GT, top));
+            }
+            if (top.compare(VectorOperators.GT, best).anyTrue()) {   // strict: an equal later block loses
+                best = top.reduceLanes(VectorOperators.MAX);
+                bestBlock = start;
+            }
+        }
+        stats[0] = m0.reduceLanes(VectorOperators.MAX);
+        stats[1] = m1.reduceLanes(VectorOperators.MAX);
+        stats[2] = m2.reduceLanes(VectorOperators.MAX);
+        stats[4] = chk.reduceLanes(VectorOperators.ADD);
+        return argmaxFinish(x, c, bias, 3, bound, n, stats, best, bestBlock);
+    }
+
+    private static int argmax4(float[][] x, float[] c, float[] bias, int n, float[] stats) {
+        float[] x0 = x[0];
+        float[] x1 = x[1];
+        float[] x2 = x[2];
+        float[] x3 = x[3];
+        FloatVector c0 = FloatVector.broadcast(S, c[0]);
+        FloatVector c1 = FloatVector.broadcast(S, c[1]);
+        FloatVector c2 = FloatVector.broadcast(S, c[2]);
+        FloatVector c3 = FloatVector.broadcast(S, c[3]);
+        FloatVector b0 = FloatVector.broadcast(S, bias[0]);
+        FloatVector b1 = FloatVector.broadcast(S, bias[1]);
+        FloatVector b2 = FloatVector.broadcast(S, bias[2]);
+        FloatVector b3 = FloatVector.broadcast(S, bias[3]);
+        FloatVector m0 = FloatVector.broadcast(S, NEG_INF);
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector m3 = m0;
+        FloatVector chk = FloatVector.zero(S);
+        float best = NEG_INF;
+        int bestBlock = -1;
+        int bound = S.loopBound(n);
+        for (int j = 0; j < bound; ) {
+            int start = j;
+            FloatVector top = FloatVector.broadcast(S, NEG_INF);
+            for (int end = Math.min(bound, j + BLOCK * L); j < end; j += L) {
+                FloatVector v0 = FloatVector.fromArray(S, x0, j);
+                FloatVector v1 = FloatVector.fromArray(S, x1, j);
+                FloatVector v2 = FloatVector.fromArray(S, x2, j);
+                FloatVector v3 = FloatVector.fromArray(S, x3, j);
+                m0 = m0.blend(v0, v0.compare(VectorOperators.GT, m0));
+                m1 = m1.blend(v1, v1.compare(VectorOperators.GT, m1));
+                m2 = m2.blend(v2, v2.compare(VectorOperators.GT, m2));
+                m3 = m3.blend(v3, v3.compare(VectorOperators.GT, m3));
+                chk = chk.add(v0.add(v1).add(v2).add(v3));
+                // Σ fma(x_i, c_i, bias_i), left to right; -inf where any row has -inf
+                VectorMask<Float> masked = v0.compare(VectorOperators.EQ, NEG_INF)
+                        .or(v1.compare(VectorOperators.EQ, NEG_INF)).or(v2.compare(VectorOperators.EQ, NEG_INF))
+                        .or(v3.compare(VectorOperators.EQ, NEG_INF));
+                FloatVector acc = v0.fma(c0, b0).add(v1.fma(c1, b1)).add(v2.fma(c2, b2)).add(v3.fma(c3, b3))
+                        .blend(NEG_INF, masked);
+                top = top.blend(acc, acc.compare(VectorOperators.GT, top));
+            }
+            if (top.compare(VectorOperators.GT, best).anyTrue()) {   // strict: an equal later block loses
+                best = top.reduceLanes(VectorOperators.MAX);
+                bestBlock = start;
+            }
+        }
+        stats[0] = m0.reduceLanes(VectorOperators.MAX);
+        stats[1] = m1.reduceLanes(VectorOperators.MAX);
+        stats[2] = m2.reduceLanes(VectorOperators.MAX);
+        stats[3] = m3.reduceLanes(VectorOperators.MAX);
+        stats[5] = chk.reduceLanes(VectorOperators.ADD);
+        return argmaxFinish(x, c, bias, 4, bound, n, stats, best, bestBlock);
+    }
+
+    // More than 4 components: the scalar twin (an inner loop over components would carry its
+    // vectors through loop phis that C2 boxes); EFT with 5 or more models is rare, and their
+    // forward passes dwarf this one.
+
+    private static void weightedSumN(float[][] x, float[] c, float[] bias, int count, float[] out, int n, float[] stats) {
+        ScalarKernels.INSTANCE.weightedSum(x, c, bias, count, out, n, stats);
+    }
+
+    private static int argmaxN(float[][] x, float[] c, float[] bias, int count, int n, float[] stats) {
+        return ScalarKernels.INSTANCE.argmaxWeightedSum(x, c, bias, count, n, stats);
+    }
+
+    /** The scalar tail {@code [from, n)} of a weighted sum, folded into {@code stats}. */
+    private static void weightedSumTail(float[][] x, float[] c, float[] bias, int count, float[] out, int from, int n,
+            float[] stats) {
+        for (int j = from; j < n; j++) {
             for (int i = 0; i < count; i++) {
-                float ci = c[i];
-                if (ci != 0) {
-                    float v = x[i][j];
-                    masked |= v == NEG_INF;
-                    acc = Math.fma(ci, v, acc);
+                float v = x[i][j];
+                stats[i] = v > stats[i] ? v : stats[i];
+                stats[count + 1] += v;
+            }
+            float s = ScalarKernels.score(x, c, bias, count, j);
+            out[j] = s;
+            stats[count] = s > stats[count] ? s : stats[count];
+        }
+    }
+
+    /**
+     * Finishes an argmax: the first index holding {@code best} in the winning block (scored
+     * again by the scalar twin, bit for bit as in the pass; no earlier block reached
+     * {@code best}), then the scalar tail {@code [bound, n)} (strict >), folded into {@code stats}.
+     */
+    private static int argmaxFinish(float[][] x, float[] c, float[] bias, int count, int bound, int n, float[] stats,
+            float best, int bestBlock) {
+        int arg = 0;
+        if (bestBlock >= 0) {
+            arg = bestBlock;
+            for (int end = Math.min(bound, bestBlock + BLOCK * L); arg < end; arg++) {
+                if (ScalarKernels.score(x, c, bias, count, arg) == best) {
+                    break;
                 }
             }
-            acc = masked ? NEG_INF : acc;
-            out[j] = acc;
-            m = Math.max(m, acc);
         }
-        return m;
+        for (int j = bound; j < n; j++) {
+            for (int i = 0; i < count; i++) {
+                float v = x[i][j];
+                stats[i] = v > stats[i] ? v : stats[i];
+                stats[count + 1] += v;
+            }
+            float s = ScalarKernels.score(x, c, bias, count, j);
+            if (s > best) {
+                best = s;
+                arg = j;
+            }
+        }
+        stats[count] = best;
+        return arg;
     }
 
     @Override
@@ -239,8 +620,35 @@ public final class PanamaKernels implements VectorKernels {
     @Override
     public void expInto(float[] src, float shift, float[] dst, int n) {
         int j = 0;
+        FloatVector log2e = FloatVector.broadcast(S, LOG2E);
+        FloatVector round = FloatVector.broadcast(S, ROUND);
+        FloatVector negLn2Hi = FloatVector.broadcast(S, -LN2_HI);
+        FloatVector negLn2Lo = FloatVector.broadcast(S, -LN2_LO);
+        FloatVector p0 = FloatVector.broadcast(S, P0);
+        FloatVector p1 = FloatVector.broadcast(S, P1);
+        FloatVector p2 = FloatVector.broadcast(S, P2);
+        FloatVector p3 = FloatVector.broadcast(S, P3);
+        FloatVector p4 = FloatVector.broadcast(S, P4);
+        FloatVector p5 = FloatVector.broadcast(S, P5);
         for (int bound = S.loopBound(n); j < bound; j += L) {
-            exp(FloatVector.fromArray(S, src, j).sub(shift)).intoArray(dst, j);
+            // exp, inlined by hand (see EXP above): c = clamp(x); x = n·ln2 + r; 2^n · (1 + r + r²·P(r))
+            FloatVector c = FloatVector.fromArray(S, src, j).sub(shift);
+            c = c.blend(EXP_LO, c.compare(VectorOperators.LT, EXP_LO)).blend(EXP_HI, c.compare(VectorOperators.GT, EXP_HI));
+            FloatVector t = c.fma(log2e, round);
+            FloatVector nk = t.sub(ROUND);
+            FloatVector r = nk.fma(negLn2Hi, c);
+            r = nk.fma(negLn2Lo, r);
+            FloatVector p = r.fma(p0, p1);
+            p = p.fma(r, p2);
+            p = p.fma(r, p3);
+            p = p.fma(r, p4);
+            p = p.fma(r, p5);
+            IntVector ni = ((IntVector) t.viewAsIntegralLanes()).sub(Float.floatToRawIntBits(ROUND));
+            IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector e = p.fma(r.mul(r), r).add(1f)
+                    .mul((FloatVector) n1.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
+                    .mul((FloatVector) ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
+            e.intoArray(dst, j);
         }
         for (; j < n; j++) {
             dst[j] = (float) Math.exp(src[j] - shift);
@@ -295,8 +703,34 @@ public final class PanamaKernels implements VectorKernels {
         int j = 0;
         // Whole vectors first; the block that crosses u is rescanned with scalar exp. If the two
         // exps round differently and the rescan does not cross, it simply carries on.
+        FloatVector log2e = FloatVector.broadcast(S, LOG2E);
+        FloatVector round = FloatVector.broadcast(S, ROUND);
+        FloatVector negLn2Hi = FloatVector.broadcast(S, -LN2_HI);
+        FloatVector negLn2Lo = FloatVector.broadcast(S, -LN2_LO);
+        FloatVector p0 = FloatVector.broadcast(S, P0);
+        FloatVector p1 = FloatVector.broadcast(S, P1);
+        FloatVector p2 = FloatVector.broadcast(S, P2);
+        FloatVector p3 = FloatVector.broadcast(S, P3);
+        FloatVector p4 = FloatVector.broadcast(S, P4);
+        FloatVector p5 = FloatVector.broadcast(S, P5);
         for (int bound = S.loopBound(n); j < bound; j += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, logProbs, j));
+            // exp, inlined by hand (see EXP above): c = clamp(x); x = n·ln2 + r; 2^n · (1 + r + r²·P(r))
+            FloatVector c = FloatVector.fromArray(S, logProbs, j);
+            c = c.blend(EXP_LO, c.compare(VectorOperators.LT, EXP_LO)).blend(EXP_HI, c.compare(VectorOperators.GT, EXP_HI));
+            FloatVector t = c.fma(log2e, round);
+            FloatVector nk = t.sub(ROUND);
+            FloatVector r = nk.fma(negLn2Hi, c);
+            r = nk.fma(negLn2Lo, r);
+            FloatVector p = r.fma(p0, p1);
+            p = p.fma(r, p2);
+            p = p.fma(r, p3);
+            p = p.fma(r, p4);
+            p = p.fma(r, p5);
+            IntVector ni = ((IntVector) t.viewAsIntegralLanes()).sub(Float.floatToRawIntBits(ROUND));
+            IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector e = p.fma(r.mul(r), r).add(1f)
+                    .mul((FloatVector) n1.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes())
+                    .mul((FloatVector) ni.sub(n1).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
             float block;
             // lane sum in a fixed order (see the class description), written out: a helper
             // taking the vector is not inlined here and would box it

@@ -39,30 +39,65 @@ public final class ScalarKernels implements VectorKernels {
     }
 
     @Override
-    public float combine(float[][] x, float[] c, float[] lse, int count, float[] out, int n) {
-        float bias = 0;
-        for (int i = 0; i < count; i++) {
-            if (c[i] != 0) {
-                bias -= c[i] * lse[i];
-            }
-        }
+    public void weightedSum(float[][] x, float[] c, float[] bias, int count, float[] out, int n, float[] stats) {
+        rowStats(x, count, n, stats);
         float m = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            float acc = bias;
-            boolean masked = false;
-            for (int i = 0; i < count; i++) {
-                float ci = c[i];
-                if (ci != 0) {
-                    float v = x[i][j];
-                    masked |= v == Float.NEGATIVE_INFINITY;
-                    acc += ci * v;
-                }
-            }
-            acc = masked ? Float.NEGATIVE_INFINITY : acc;
-            out[j] = acc;
-            m = Math.max(m, acc);
+            float s = score(x, c, bias, count, j);
+            out[j] = s;
+            m = s > m ? s : m;
         }
-        return m;
+        stats[count] = m;
+    }
+
+    @Override
+    public int argmaxWeightedSum(float[][] x, float[] c, float[] bias, int count, int n, float[] stats) {
+        rowStats(x, count, n, stats);
+        float best = Float.NEGATIVE_INFINITY;
+        int arg = 0;
+        for (int j = 0; j < n; j++) {
+            float s = score(x, c, bias, count, j);
+            if (s > best) {                // strict: the lowest index wins a tie
+                best = s;
+                arg = j;
+            }
+        }
+        stats[count] = best;
+        return arg;
+    }
+
+    /** Row maxima (NaN skipped) and the checksum, in their own passes: simple, and the rows stay cached. */
+    private static void rowStats(float[][] x, int count, int n, float[] stats) {
+        float sum = 0;
+        for (int i = 0; i < count; i++) {
+            float[] row = x[i];
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                float v = row[j];
+                m = v > m ? v : m;
+                sum += v;
+            }
+            stats[i] = m;
+        }
+        stats[count + 1] = sum;
+    }
+
+    /**
+     * The score of token {@code j}, rounded exactly as {@link VectorKernels#weightedSum}
+     * specifies (the Panama kernels' scalar tails call this too, so both flavours agree to the
+     * bit): {@code fma(x_0, c_0, b_0) + fma(x_1, c_1, b_1) + ...} left to right, {@code -inf} if
+     * any component masks the token.
+     */
+    static float score(float[][] x, float[] c, float[] bias, int count, int j) {
+        float v = x[0][j];
+        boolean masked = v == Float.NEGATIVE_INFINITY;
+        float acc = Math.fma(v, c[0], bias[0]);
+        for (int i = 1; i < count; i++) {
+            v = x[i][j];
+            masked |= v == Float.NEGATIVE_INFINITY;
+            acc += Math.fma(v, c[i], bias[i]);
+        }
+        return masked ? Float.NEGATIVE_INFINITY : acc;
     }
 
     @Override

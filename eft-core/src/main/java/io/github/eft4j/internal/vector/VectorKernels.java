@@ -6,11 +6,12 @@ package io.github.eft4j.internal.vector;
  * {@code [0, n)} of its arrays and allocates nothing.
  *
  * <p><b>Masking rule.</b> {@code -inf} marks a masked token. Kernels never turn a masked entry
- * into NaN: {@link #combine} masks a token in the result when it is {@code -inf} in ANY component
- * whose coefficient is nonzero (so {@code c·(-inf)} with {@code c < 0}, which IEEE would make
- * {@code +inf}, and {@code -inf + inf}, which would be NaN, never occur); components with
- * coefficient exactly 0 are skipped and cannot mask. NaN inputs are not defined here: callers
- * detect them with {@link #max} (NaN propagates, as in {@link Math#max}) before anything else.
+ * into NaN: {@link #weightedSum} masks a token in the result when it is {@code -inf} in ANY
+ * component it is given (so {@code c·(-inf)} with {@code c < 0}, which IEEE would make
+ * {@code +inf}, and {@code -inf + inf}, which would be NaN, never reach the result); callers
+ * leave components with coefficient exactly 0 out, so those cannot mask. Scores computed from
+ * NaN or {@code +inf} inputs are unspecified: callers detect such rows with {@link #max} (NaN
+ * propagates, as in {@link Math#max}) or the checksum that {@link #weightedSum} reports.
  */
 public interface VectorKernels {
 
@@ -69,18 +70,48 @@ public interface VectorKernels {
     }
 
     /**
-     * The fused EFT step: {@code out[j] = Σ_i c[i]·(x[i][j] − lse[i])} over the components with
-     * {@code c[i] != 0}, with the masking rule of this interface.
+     * The fused EFT pass: {@code out[j] = Σ_i fma(x[i][j], c[i], bias[i])} over {@code count}
+     * components, summed left to right, with the masking rule of this interface, reading every
+     * row once. The row statistics the caller's checks need come out of the same pass.
      *
-     * @param x the component rows, {@code x[i]} at least {@code n} long, no NaN and no {@code +inf}
-     * @param c the coefficients, finite
-     * @param lse each component's log-sum-exp, finite where {@code c[i] != 0}
-     * @param count how many components to read
-     * @param out receives the unnormalized combined scores
-     * @param n the number of entries
-     * @return the maximum of {@code out}; {@code -inf} if every token is masked
+     * <p>Callers pass {@code bias[i] = −c[i]·k[i]} for a shift {@code k[i]} near the row's
+     * maximum. Then each {@code fma} rounds a number as small as a log-probability difference,
+     * {@code c_i·(x_i − k_i) + δ_i}, even for logits of magnitude 1e4 (where {@code Σ c_i·x_i}
+     * alone would lose most of its bits to cancellation); {@code δ_i}, the rounding of the bias
+     * itself, is the same for every token, so normalization removes it.
+     *
+     * @param x the component rows, {@code x[i]} at least {@code n} long; only components with a
+     *     nonzero coefficient belong here (a row passed here masks its {@code -inf} tokens)
+     * @param c the coefficients, finite and nonzero
+     * @param bias the constant added to each row's weighted logits, finite
+     * @param count how many components to read, at least 1
+     * @param out receives the unnormalized combined scores; not one of the rows
+     * @param n the number of entries, at least 1
+     * @param stats at least {@code count + 2} long; receives in {@code stats[i]} the largest
+     *     entry of {@code x[i][0, n)} ({@code -inf} if all are; unspecified if the row holds
+     *     NaN), in {@code stats[count]} the largest score (NaN scores, which only an overflow
+     *     {@code inf − inf} makes, are skipped; {@code -inf} if every token is masked) and in
+     *     {@code stats[count + 1]} a checksum of every entry read: NaN or {@code +inf} when some
+     *     entry is NaN or {@code +inf} (and, rarely, when huge finite entries overflow the sum:
+     *     callers then look at the rows exactly), else finite or {@code -inf}
      */
-    float combine(float[][] x, float[] c, float[] lse, int count, float[] out, int n);
+    void weightedSum(float[][] x, float[] c, float[] bias, int count, float[] out, int n, float[] stats);
+
+    /**
+     * The argmax of the scores of {@link #weightedSum} without storing them: greedy decoding needs
+     * neither the normalizer nor the row. The scores are bit-identical to
+     * {@link #weightedSum}'s, so this is {@code argmax(out)} of that call.
+     *
+     * @param x the component rows, as for {@link #weightedSum}
+     * @param c the coefficients, finite and nonzero
+     * @param bias the constant added to each row's weighted logits, finite
+     * @param count how many components to read, at least 1
+     * @param n the number of entries, at least 1
+     * @param stats as for {@link #weightedSum}
+     * @return the index of the largest score, the lowest on ties; NaN scores are never chosen;
+     *     unspecified when every score is {@code -inf} (callers reject that row)
+     */
+    int argmaxWeightedSum(float[][] x, float[] c, float[] bias, int count, int n, float[] stats);
 
     /**
      * Adds a constant in place: {@code x[j] += delta}; {@code -inf} entries stay {@code -inf}.

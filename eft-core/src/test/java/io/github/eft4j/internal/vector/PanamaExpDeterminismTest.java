@@ -18,7 +18,10 @@ class PanamaExpDeterminismTest {
     // Also sumExp, whose lane sum used reduceLanes(ADD): about half of all sums of a row
     // differed in the last bit between interpreted and compiled code.
 
-    /** The operations of {@link PanamaKernels#exp}, one lane at a time (lanewise ops are IEEE). */
+    /**
+     * The operations of the Panama exp (the EXP recipe in {@link PanamaKernels}, written out in
+     * sumExp, expInto and inverseCdf), one lane at a time (lanewise ops are IEEE).
+     */
     static float model(float x) {
         float c = Math.min(Math.max(x, PanamaKernels.EXP_LO), PanamaKernels.EXP_HI);
         float t = Math.fma(c, PanamaKernels.LOG2E, PanamaKernels.ROUND);
@@ -71,6 +74,41 @@ class PanamaExpDeterminismTest {
         return s;
     }
 
+    /** The order of {@link PanamaKernels#inverseCdf}: per vector a rotation-tree block sum, the crossing block rescanned. */
+    static int inverseCdfModel(float[] lp, int n, float u, int lanes) {
+        float cdf = 0;
+        int j = 0;
+        for (int bound = n - n % lanes; j < bound; j += lanes) {
+            float[] e = new float[lanes];
+            for (int l = 0; l < lanes; l++) {
+                e[l] = model(lp[j + l]);
+            }
+            for (int h = lanes / 2; h >= 1; h /= 2) {
+                float[] v = e.clone();
+                for (int l = 0; l < lanes; l++) {
+                    e[l] = v[l] + v[(l + h) % lanes];
+                }
+            }
+            if (cdf + e[0] > u) {
+                for (int k = j; k < j + lanes; k++) {
+                    cdf += (float) Math.exp(lp[k]);
+                    if (cdf > u) {
+                        return k;
+                    }
+                }
+            } else {
+                cdf += e[0];
+            }
+        }
+        for (; j < n; j++) {
+            cdf += (float) Math.exp(lp[j]);
+            if (cdf > u) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
     private static float[] inputs(int n) {
         SplittableRandom r = new SplittableRandom(5);
         float[] x = new float[n];
@@ -93,6 +131,14 @@ class PanamaExpDeterminismTest {
             }
             assertEquals(sumExpModel(row, n, 1.5f, lanes), k.sumExp(row, n, 1.5f), 0f, "sumExp of " + n);
         }
+        float[] lp = new float[1000];
+        for (int i = 0; i < lp.length; i++) {
+            lp[i] = Math.max(-30f, x[i + 16]) / 4;
+        }
+        k.logSoftmaxInPlace(lp, lp.length);
+        for (float u : new float[] {0f, 0.1f, 0.37f, 0.5f, 0.9f, 0.999f}) {
+            assertEquals(inverseCdfModel(lp, lp.length, u, lanes), k.inverseCdf(lp, lp.length, u), "inverseCdf at " + u);
+        }
         k.expInto(x, 0f, out, x.length);
         for (int i = 0; i < x.length; i++) {
             float want = model(x[i]);
@@ -110,6 +156,7 @@ class PanamaExpDeterminismTest {
 
     @Test
     void panamaExpIsBitIdenticalBeforeAndAfterJitWarmUp() {
+        // three written-out copies of the recipe (sumExp, expInto, inverseCdf): each checked
         assumeTrue(VectorizationProvider.panama().isPresent(), "Panama kernels unavailable in this JVM");
         VectorKernels k = VectorizationProvider.panama().orElseThrow();
         float[] x = inputs(4096);   // whole vectors: every lane goes through the vector exp
@@ -120,6 +167,7 @@ class PanamaExpDeterminismTest {
             System.arraycopy(x, (it * 64) % x.length, small, 0, 64);
             k.expInto(small, 0f, out, 64);
             k.sumExp(out, 64, 0f);
+            k.inverseCdf(small, 64, 0.5f);
         }
         check(k, x, out);
     }

@@ -12,7 +12,7 @@ public final class Reference {
     }
 
     /** Odd sizes around vector widths plus real vocabulary sizes. */
-    public static final int[] SIZES = {1, 2, 3, 7, 13, 31, 64, 65, 127, 1000, 4098, 32000, 32001, 65024, 128256};
+    public static final int[] SIZES = {1, 2, 3, 7, 13, 31, 64, 65, 127, 1000, 4098, 32000, 32001, 32064, 65024, 128256};
 
     /** Logits like a model's: N(0, 1) scaled to a few units, a few peaks, seeded. */
     public static float[] logits(int n, long seed) {
@@ -44,6 +44,15 @@ public final class Reference {
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
     }
 
+    /** The largest of {@code x[0, n)} (no NaN expected); -inf for an all -inf row. */
+    public static float max(float[] x, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            m = Math.max(m, x[j]);
+        }
+        return m;
+    }
+
     /** float64 log-sum-exp; -inf for an all -inf row. */
     public static double logSumExp(float[] x, int n) {
         double m = Double.NEGATIVE_INFINITY;
@@ -58,6 +67,24 @@ public final class Reference {
             s += Math.exp(x[j] - m);
         }
         return m + Math.log(s);
+    }
+
+    /**
+     * float64 {@code Σ (c_i·x_i + bias_i)} with the masking rule (-inf in any component given is
+     * -inf): what {@code VectorKernels.weightedSum} computes in float32.
+     */
+    public static double[] weightedSum(float[][] x, double[] c, double[] bias, int count, int n) {
+        double[] out = new double[n];
+        for (int j = 0; j < n; j++) {
+            double acc = 0;
+            boolean masked = false;
+            for (int i = 0; i < count; i++) {
+                masked |= x[i][j] == Float.NEGATIVE_INFINITY;
+                acc += c[i] * x[i][j] + bias[i];
+            }
+            out[j] = masked ? Double.NEGATIVE_INFINITY : acc;
+        }
+        return out;
     }
 
     /** float64 log-softmax. */

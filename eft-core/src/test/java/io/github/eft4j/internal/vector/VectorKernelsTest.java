@@ -1,5 +1,6 @@
 package io.github.eft4j.internal.vector;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,67 +71,226 @@ class VectorKernelsTest {
         assertEquals(refMasked, k.logSumExp(masked, n), Reference.tol(n, refMasked));
     }
 
-    @ParameterizedTest(name = "{0} n={1}")
-    @MethodSource("implsAndSizes")
-    void combineAndLogSoftmaxMatchFloat64(String name, int n) {
+    /** Rows of the fused-pass tests: model-like, one with masked tokens, one far from zero. */
+    static float[][] fusedRows(int n, int count) {
+        float[][] x = new float[count][];
+        for (int i = 0; i < count; i++) {
+            x[i] = Reference.logits(n, 100 * i + n);
+        }
+        if (count > 1) {
+            Reference.mask(x[1], 0.05, 9);
+        }
+        if (count > 2) {
+            for (int j = 0; j < n; j++) {
+                x[2][j] -= 40f;
+            }
+        }
+        return x;
+    }
+
+    static Stream<Arguments> implsSizesAndCounts() {
+        // 1-4 take the specialized loops, 5 the generic one
+        return implsAndSizes().flatMap(a -> Stream.of(1, 2, 3, 4, 5).map(k -> Arguments.of(a.get()[0], a.get()[1], k)));
+    }
+
+    /** The bias the combiner passes: −c·k for a shift k near the row's maximum. */
+    static float[] biases(float[][] x, float[] c, int count, int n, float below) {
+        float[] b = new float[count];
+        for (int i = 0; i < count; i++) {
+            b[i] = -c[i] * (Reference.max(x[i], n) - below);
+        }
+        return b;
+    }
+
+    @ParameterizedTest(name = "{0} n={1} k={2}")
+    @MethodSource("implsSizesAndCounts")
+    void weightedSumAndItsArgmaxMatchFloat64(String name, int n, int count) {
         VectorKernels k = impl(name);
-        float[][] x = {Reference.logits(n, 1 + n), Reference.logits(n, 2 + n), Reference.mask(Reference.logits(n, 3 + n), 0.05, 9)};
-        float[] c = {1f, 1.5f, -1.5f};
-        double[] cd = {1, 1.5, -1.5};
-        float[] lse = new float[3];
-        for (int i = 0; i < 3; i++) {
-            lse[i] = (float) Reference.logSumExp(x[i], n);
+        float[][] x = fusedRows(n, count);
+        float[] c = new float[count];
+        double[] cd = new double[count];
+        for (int i = 0; i < count; i++) {
+            c[i] = i % 2 == 0 ? 1f + 0.25f * i : -0.5f - 0.25f * i;
+            cd[i] = c[i];
+        }
+        float[] bias = biases(x, c, count, n, 3.5f);
+        double[] bd = new double[count];
+        for (int i = 0; i < count; i++) {
+            bd[i] = bias[i];
         }
         float[] out = new float[n];
-        float max = k.combine(x, c, lse, 3, out, n);
-        double[] raw = Reference.combineRaw(x, cd, n);
-        double refMax = Arrays.stream(raw).max().orElseThrow();
-        assertEquals(refMax, max, 1e-4 * Math.max(1, Math.abs(refMax)));
+        float[] stats = new float[count + 2];
+        k.weightedSum(x, c, bias, count, out, n, stats);
+        double[] ref = Reference.weightedSum(x, cd, bd, count, n);
         for (int j = 0; j < n; j++) {
-            if (raw[j] == Double.NEGATIVE_INFINITY) {
+            if (ref[j] == Double.NEGATIVE_INFINITY) {
                 assertEquals(Float.NEGATIVE_INFINITY, out[j], "masked token " + j);
             } else {
-                assertEquals(raw[j], out[j], 1e-4 * Math.max(1, Math.abs(raw[j])), "token " + j);
+                // one rounding per term and per addition, each relative to the term |c_i·x_i + b_i|
+                double scale = 0;
+                for (int i = 0; i < count; i++) {
+                    scale += Math.abs(cd[i] * x[i][j] + bd[i]);
+                }
+                assertEquals(ref[j], out[j], 4e-7 * scale + 1e-30, "token " + j);
             }
         }
-        k.logSoftmaxInPlace(out, n);
-        double[] ref = Reference.logSoftmax(Arrays.stream(raw).toArray());
-        double sum = 0;
-        for (int j = 0; j < n; j++) {
-            assertFalse(Float.isNaN(out[j]));
-            if (ref[j] == Double.NEGATIVE_INFINITY) {
-                assertEquals(Float.NEGATIVE_INFINITY, out[j]);
-            } else {
-                assertEquals(ref[j], out[j], 1e-4 * Math.max(1, Math.abs(ref[j])) + Reference.tol(n, 1), "token " + j);
-                sum += Math.exp(out[j]);
+        double checksum = 0;
+        for (int i = 0; i < count; i++) {
+            assertEquals(Reference.max(x[i], n), stats[i], "maximum of row " + i);
+            for (int j = 0; j < n; j++) {
+                checksum += x[i][j];
             }
         }
-        assertEquals(1.0, sum, 1e-5);
+        assertEquals(Reference.max(out, n), stats[count], "maximum of the scores");
+        // the checksum is -inf where a row has masked tokens, else about the sum
+        if (checksum == Double.NEGATIVE_INFINITY) {
+            assertEquals(Float.NEGATIVE_INFINITY, stats[count + 1]);
+        } else {
+            assertEquals(checksum, stats[count + 1], 1e-4 * Math.abs(checksum) + 1);
+        }
+        float[] argStats = new float[count + 2];
+        int arg = k.argmaxWeightedSum(x, c, bias, count, n, argStats);
+        assertEquals(firstIndex(out, stats[count]), arg, "argmax of the stored scores");
+        for (int i = 0; i <= count; i++) {
+            assertEquals(stats[i], argStats[i], "statistic " + i);
+        }
+        assertEquals(Float.isFinite(stats[count + 1]), Float.isFinite(argStats[count + 1]));
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("implsAndSizes")
+    void argmaxOfWeightedSumTakesTheLowestIdOnTies(String name, int n) {
+        VectorKernels k = impl(name);
+        for (int count = 1; count <= 5; count++) {
+            float[][] x = fusedRows(n, count);
+            float[] c = new float[count];
+            for (int i = 0; i < count; i++) {
+                c[i] = i == 0 ? 1f : (i % 2 == 0 ? 0.5f : -0.5f);
+            }
+            float[] bias = biases(x, c, count, n, 0f);
+            float[] out = new float[n];
+            float[] stats = new float[count + 2];
+            // copy the winner's column to later positions (other lanes and blocks, the tail): ties
+            int win = k.argmaxWeightedSum(x, c, bias, count, n, stats);
+            for (int p : new int[] {win + 1, win + 17, win + 600, n - 1}) {
+                if (p > win && p < n) {
+                    for (int i = 0; i < count; i++) {
+                        x[i][p] = x[i][win];
+                    }
+                }
+            }
+            assertEquals(win, k.argmaxWeightedSum(x, c, bias, count, n, stats), "count " + count);
+            // and to earlier ones (in an earlier block, in the same block): the earliest wins now
+            for (int p : new int[] {win - 1, win / 2, win - 700}) {
+                if (p >= 0 && p < win) {
+                    for (int i = 0; i < count; i++) {
+                        x[i][p] = x[i][win];
+                    }
+                    assertEquals(p, k.argmaxWeightedSum(x, c, bias, count, n, stats), "count " + count + " p " + p);
+                    k.weightedSum(x, c, bias, count, out, n, stats);
+                    assertEquals(p, firstIndex(out, stats[count]));
+                    win = p;
+                }
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"scalar", "panama"})
-    void combineNeverProducesNaNFromInfinities(String name) {
+    void weightedSumFollowsTheMaskingRuleAndNeverMakesNaN(String name) {
         VectorKernels k = impl(name);
-        int n = 67;
-        float[] a = Reference.logits(n, 1);
-        float[] b = Reference.logits(n, 2);
-        float[] z = Reference.logits(n, 3);
-        // token 5 masked in a negative-coefficient component only; token 9 in both signs
-        b[5] = Float.NEGATIVE_INFINITY;
-        a[9] = Float.NEGATIVE_INFINITY;
-        b[9] = Float.NEGATIVE_INFINITY;
-        // token 60 masked only in a zero-coefficient component: not masked
-        z[60] = Float.NEGATIVE_INFINITY;
-        float[] lse = {(float) Reference.logSumExp(a, n), (float) Reference.logSumExp(b, n), (float) Reference.logSumExp(z, n)};
-        float[] out = new float[n];
-        k.combine(new float[][] {a, b, z}, new float[] {1f, -1f, 0f}, lse, 3, out, n);
-        for (float v : out) {
-            assertFalse(Float.isNaN(v) || v == Float.POSITIVE_INFINITY, Arrays.toString(out));
+        for (int n : new int[] {5, 67, 1000}) {
+            for (int count = 1; count <= 5; count++) {
+                float[][] x = new float[count][];
+                float[] c = new float[count];
+                for (int i = 0; i < count; i++) {
+                    x[i] = Reference.logits(n, i + 1);
+                    c[i] = i % 2 == 0 ? 1f : -1f;
+                }
+                float[] bias = biases(x, c, count, n, 0f);
+                int last = count - 1;
+                x[last][1] = Float.NEGATIVE_INFINITY;                 // masked in one component (c = -1 when count is even)
+                x[0][3] = Float.NEGATIVE_INFINITY;                    // masked in a c = +1 component and ...
+                x[last][3] = Float.NEGATIVE_INFINITY;                 // ... in another: -inf + inf would be NaN
+                x[0][n - 1] = Float.NEGATIVE_INFINITY;                // in the scalar tail
+                float[] out = new float[n];
+                float[] stats = new float[count + 2];
+                k.weightedSum(x, c, bias, count, out, n, stats);
+                for (int j = 0; j < n; j++) {
+                    boolean masked = j == 1 || j == 3 || j == n - 1;
+                    assertEquals(masked, out[j] == Float.NEGATIVE_INFINITY, "n=" + n + " count=" + count + " token " + j);
+                    assertTrue(!Float.isNaN(out[j]) && out[j] != Float.POSITIVE_INFINITY, "n=" + n + " count=" + count);
+                }
+                assertEquals(Float.NEGATIVE_INFINITY, stats[count + 1], "checksum of rows with masked tokens");
+                // a masked token is never the argmax, even where c·(−inf) would be +inf
+                int arg = k.argmaxWeightedSum(x, c, bias, count, n, stats);
+                assertTrue(arg != 1 && arg != 3 && arg != n - 1, "argmax " + arg);
+                // every token masked: the maximum says so
+                for (int j = 0; j < n; j++) {
+                    x[j % count][j] = Float.NEGATIVE_INFINITY;
+                }
+                k.weightedSum(x, c, bias, count, out, n, stats);
+                assertEquals(Float.NEGATIVE_INFINITY, stats[count]);
+                k.argmaxWeightedSum(x, c, bias, count, n, stats);
+                assertEquals(Float.NEGATIVE_INFINITY, stats[count]);
+            }
         }
-        assertEquals(Float.NEGATIVE_INFINITY, out[5]);
-        assertEquals(Float.NEGATIVE_INFINITY, out[9]);
-        assertTrue(Float.isFinite(out[60]));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"scalar", "panama"})
+    void weightedSumChecksumShowsNaNAndInfiniteEntries(String name) {
+        VectorKernels k = impl(name);
+        for (int n : new int[] {1, 17, 100, 1000}) {
+            for (int count = 1; count <= 5; count++) {
+                for (int pos : new int[] {0, n / 2, n - 1}) {
+                    float[][] x = fusedRows(n, count);
+                    float[] c = new float[count];
+                    Arrays.fill(c, 1f);
+                    float[] bias = new float[count];
+                    int bad = count / 2;
+                    x[bad][pos] = Float.NaN;
+                    if (count > 1) {
+                        x[(bad + 1) % count][pos] = Float.NEGATIVE_INFINITY;   // a mask must not hide the NaN
+                    }
+                    float[] stats = new float[count + 2];
+                    String what = name + " n=" + n + " count=" + count + " pos=" + pos;
+                    k.weightedSum(x, c, bias, count, new float[n], n, stats);
+                    assertTrue(Float.isNaN(stats[count + 1]), what);
+                    k.argmaxWeightedSum(x, c, bias, count, n, stats);
+                    assertTrue(Float.isNaN(stats[count + 1]), what + " argmax");
+                    x[bad][pos] = Float.POSITIVE_INFINITY;
+                    k.argmaxWeightedSum(x, c, bias, count, n, stats);
+                    assertEquals(Float.POSITIVE_INFINITY, stats[bad], what);
+                    assertTrue(Float.isNaN(stats[count + 1]) || stats[count + 1] == Float.POSITIVE_INFINITY, what);
+                    k.weightedSum(x, c, bias, count, new float[n], n, stats);
+                    assertEquals(Float.POSITIVE_INFINITY, stats[bad], what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void bothImplementationsComputeTheSameFusedScores() {
+        assumeTrue(VectorizationProvider.panama().isPresent(), "Panama kernels unavailable in this JVM");
+        VectorKernels s = VectorizationProvider.scalar();
+        VectorKernels p = VectorizationProvider.panama().orElseThrow();
+        int n = 128256;
+        for (int count = 1; count <= 5; count++) {
+            float[][] x = fusedRows(n, count);
+            float[] c = {1f, 1.5f, -1.5f, 0.3f, -0.7f};
+            float[] bias = {-9f, -12f, -45f, -3.3f, 4.9f};
+            float[] a = new float[n];
+            float[] b = new float[n];
+            float[] sa = new float[count + 2];
+            float[] sb = new float[count + 2];
+            s.weightedSum(x, c, bias, count, a, n, sa);
+            p.weightedSum(x, c, bias, count, b, n, sb);
+            // the same fma chain in the same order: bit for bit
+            assertArrayEquals(a, b, "count " + count);
+            assertArrayEquals(Arrays.copyOf(sa, count + 1), Arrays.copyOf(sb, count + 1));
+            assertEquals(s.argmaxWeightedSum(x, c, bias, count, n, sa), p.argmaxWeightedSum(x, c, bias, count, n, sb));
+        }
     }
 
     @ParameterizedTest(name = "{0} n={1}")

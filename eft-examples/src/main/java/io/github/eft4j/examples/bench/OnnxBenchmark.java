@@ -67,6 +67,9 @@ public final class OnnxBenchmark {
         if (!Files.isRegularFile(dir.resolve("micro").resolve("model.onnx"))) {
             generate(dir);
         }
+        // eft-onnx loads the library first: telemetry off (ORT_DISABLE_TELEMETRY) before the official
+        // API creates the process's environment, and the libraries from eft-onnx's cache
+        OnnxLogitSource.runtimeVersion();
         System.out.printf(Locale.ROOT, "machine: %s, %d cores, JDK %s, onnxruntime %s%n",
                 System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), OrtEnvironment.getEnvironment().getVersion());

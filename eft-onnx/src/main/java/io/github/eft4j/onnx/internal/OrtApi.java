@@ -6,22 +6,23 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
  * The slice of ONNX Runtime's C API ({@code OrtApi}, {@code onnxruntime_c_api.h}) that a decode
  * loop needs, reached through FFM downcalls into the {@code libonnxruntime.so} that the official
- * Java package loads. The library is loaded once per JVM: this class only triggers the official
+ * Java package loads. The library is loaded once per JVM by {@link OrtStartup}: the official
  * package's own loader ({@code ai.onnxruntime.OrtEnvironment}'s static initialiser, which
- * extracts and {@code System.load}s the library without creating an environment) and then finds
- * {@code OrtGetApiBase} with {@link SymbolLookup#loaderLookup()}.
+ * {@code System.load}s the library without creating an environment), pointed at the
+ * {@link NativeLibraryCache}, run on a large-stack thread with ORT's telemetry turned off; then
+ * {@code OrtGetApiBase} is found with {@link java.lang.foreign.SymbolLookup#loaderLookup()}.
  *
  * <p>The {@code OrtApi} struct is a table of function pointers that only ever grows; each handle
  * below is read from its slot index, counted in the header of ORT 1.13 (API 13, where every slot
- * used here already existed) and checked against slots measured in 1.29.0 (51, 68, 133, 134, 136,
- * 137, 138, 140, 194, 204). Every function that returns an {@code OrtStatus*} goes through
+ * used here already existed, except 151, counted in the 1.29 header) and checked against slots
+ * measured in 1.29.0 (51, 68, 133, 134, 136, 137, 138, 140, 194, 204; 5, 6 and 121 from the
+ * official JNI library's calls). Every function that returns an {@code OrtStatus*} goes through
  * {@link #check}, which turns a non-null status into an {@link OrtStatusException} with ORT's code
  * and message and releases the status.
  */
@@ -37,8 +38,6 @@ public final class OrtApi {
     public static final int DEVICE_ALLOCATOR = 0, ARENA_ALLOCATOR = 1;
     /** {@code OrtMemType} default. */
     public static final int MEM_TYPE_DEFAULT = 0;
-    /** {@code OrtLoggingLevel} error: the environment logs only errors to stderr. */
-    public static final int LOG_ERROR = 3;
 
     static final AddressLayout A = ValueLayout.ADDRESS;
     static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
@@ -54,7 +53,8 @@ public final class OrtApi {
     // OrtStatus
     static final MethodHandle CREATE_STATUS, GET_ERROR_CODE, GET_ERROR_MESSAGE, RELEASE_STATUS;
     // environment, session options, CUDA provider options
-    static final MethodHandle CREATE_ENV_WITH_GLOBAL_THREAD_POOLS, CREATE_THREADING_OPTIONS,
+    static final MethodHandle CREATE_ENV_WITH_GLOBAL_THREAD_POOLS, CREATE_ENV_WITH_CUSTOM_LOGGER_AND_GLOBAL_THREAD_POOLS,
+            DISABLE_TELEMETRY_EVENTS, CREATE_THREADING_OPTIONS,
             RELEASE_THREADING_OPTIONS, SET_GLOBAL_INTRA_OP_NUM_THREADS, SET_GLOBAL_INTER_OP_NUM_THREADS,
             SET_GLOBAL_SPIN_CONTROL, CREATE_SESSION_OPTIONS, RELEASE_SESSION_OPTIONS, SET_GRAPH_OPTIMIZATION_LEVEL,
             SET_INTRA_OP_NUM_THREADS, SET_INTER_OP_NUM_THREADS, DISABLE_PER_SESSION_THREADS, ADD_SESSION_CONFIG_ENTRY,
@@ -83,35 +83,14 @@ public final class OrtApi {
     private static final MemorySegment DEFAULT_ALLOCATOR;
 
     static {
-        try {
-            // Runs the official package's loader (extract + System.load) without creating an OrtEnv.
-            Class.forName("ai.onnxruntime.OrtEnvironment", true, OrtApi.class.getClassLoader());
-        } catch (ClassNotFoundException | ExceptionInInitializerError e) {
-            throw new IllegalStateException("onnxruntime is not on the class path: add com.microsoft.onnxruntime:"
-                    + "onnxruntime_gpu (or onnxruntime) 1.29.0 or newer", e);
-        }
-        MemorySegment getApiBase = SymbolLookup.loaderLookup().find("OrtGetApiBase").orElseThrow(
-                () -> new IllegalStateException("OrtGetApiBase not found in the loaded onnxruntime library"));
-        try {
-            MemorySegment base = ((MemorySegment) LINKER.downcallHandle(getApiBase, FunctionDescriptor.of(A))
-                    .invokeExact()).reinterpret(16);
-            MethodHandle getVersion = LINKER.downcallHandle(base.get(A, 8), FunctionDescriptor.of(PTR));
-            VERSION = ((MemorySegment) getVersion.invokeExact()).getString(0);
-            MethodHandle getApi = LINKER.downcallHandle(base.get(A, 0), FunctionDescriptor.of(A, I));
-            MemorySegment api = (MemorySegment) getApi.invokeExact(API_VERSION);
-            if (api.equals(MemorySegment.NULL)) {
-                throw new IllegalStateException("onnxruntime " + VERSION + " does not provide C API version "
-                        + API_VERSION + "; eft-onnx needs onnxruntime 1.29.0 or newer");
-            }
-            API = api.reinterpret(8L * 512);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("cannot initialise the onnxruntime C API", t);
-        }
+        // loads the library on a large-stack thread with telemetry off (see OrtStartup)
+        OrtStartup.Loaded loaded = OrtStartup.load(API_VERSION);
+        VERSION = loaded.version();
+        API = loaded.api().reinterpret(8L * 512);
         CREATE_STATUS = fn(0, FunctionDescriptor.of(A, I, A));
         GET_ERROR_CODE = fn(1, FunctionDescriptor.of(I, A));
         GET_ERROR_MESSAGE = fn(2, FunctionDescriptor.of(PTR, A));
+        DISABLE_TELEMETRY_EVENTS = status(6, A);
         CREATE_SESSION = status(7, A, A, A, A);
         RUN = status(9, A, A, A, A, J, A, J, A);
         CREATE_SESSION_OPTIONS = status(10, A);
@@ -157,6 +136,7 @@ public final class OrtApi {
         SET_GLOBAL_INTRA_OP_NUM_THREADS = status(147, A, I);
         SET_GLOBAL_INTER_OP_NUM_THREADS = status(148, A, I);
         SET_GLOBAL_SPIN_CONTROL = status(149, A, I);
+        CREATE_ENV_WITH_CUSTOM_LOGGER_AND_GLOBAL_THREAD_POOLS = status(151, A, A, I, A, A, A);
         GET_TENSOR_MEMORY_INFO = status(194, A, A);
         APPEND_CUDA_V2 = status(204, A, A);
         CREATE_CUDA_PROVIDER_OPTIONS = status(205, A);

@@ -12,6 +12,13 @@ import java.lang.foreign.MemorySegment;
  * {@code cores} threads. The pool has {@code availableProcessors()} threads and does not spin
  * (spinning workers would steal cycles from the other sources). Never released: ORT allows one
  * environment per process and sessions of the official API may share it.
+ *
+ * <p>Created with {@code CreateEnvWithCustomLoggerAndGlobalThreadPools} and {@link OrtLog}'s
+ * upcall, so ORT's messages go to {@link System.Logger} instead of stderr; on a large-stack
+ * thread ({@link OrtStartup}), because ORT's telemetry start-up copies the command line onto the
+ * creating thread's stack; and followed by {@code DisableTelemetryEvents}. If the process already
+ * had an environment (created by the official Java API), ORT returns that one and keeps its
+ * logger and threads.
  */
 public final class OrtEnv {
     private static volatile MemorySegment env;
@@ -30,7 +37,8 @@ public final class OrtEnv {
             synchronized (OrtEnv.class) {
                 e = env;
                 if (e == null) {
-                    env = e = create();
+                    OrtApi.version(); // the library first, on this thread's call into OrtStartup
+                    env = e = OrtStartup.onLargeStack("eft4j-onnxruntime-env", OrtEnv::create);
                 }
             }
         }
@@ -42,17 +50,21 @@ public final class OrtEnv {
             MemorySegment out = a.allocate(A);
             OrtApi.call("CreateThreadingOptions", OrtApi.CREATE_THREADING_OPTIONS, out);
             MemorySegment tp = out.get(A, 0);
+            MemorySegment e;
             try {
                 OrtApi.call("SetGlobalIntraOpNumThreads", OrtApi.SET_GLOBAL_INTRA_OP_NUM_THREADS, tp,
                         Runtime.getRuntime().availableProcessors());
                 OrtApi.call("SetGlobalInterOpNumThreads", OrtApi.SET_GLOBAL_INTER_OP_NUM_THREADS, tp, 1);
                 OrtApi.call("SetGlobalSpinControl", OrtApi.SET_GLOBAL_SPIN_CONTROL, tp, 0);
-                OrtApi.call("CreateEnvWithGlobalThreadPools", OrtApi.CREATE_ENV_WITH_GLOBAL_THREAD_POOLS,
-                        OrtApi.LOG_ERROR, a.allocateFrom("eft4j"), tp, out);
-                return out.get(A, 0);
+                OrtApi.call("CreateEnvWithCustomLoggerAndGlobalThreadPools",
+                        OrtApi.CREATE_ENV_WITH_CUSTOM_LOGGER_AND_GLOBAL_THREAD_POOLS, OrtLog.function(),
+                        MemorySegment.NULL, OrtLog.ortSeverity(), a.allocateFrom("eft4j"), tp, out);
+                e = out.get(A, 0);
             } finally {
                 OrtApi.release(OrtApi.RELEASE_THREADING_OPTIONS, tp);
             }
+            OrtApi.call("DisableTelemetryEvents", OrtApi.DISABLE_TELEMETRY_EVENTS, e);
+            return e;
         }
     }
 }

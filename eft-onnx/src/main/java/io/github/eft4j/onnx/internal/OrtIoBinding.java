@@ -26,7 +26,11 @@ public final class OrtIoBinding extends NativeHandle {
     public static OrtIoBinding create(OrtSession session) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(A);
-            OrtApi.call("CreateIoBinding", OrtApi.CREATE_IO_BINDING, session.ptr(), out);
+            try {
+                OrtApi.call("CreateIoBinding", OrtApi.CREATE_IO_BINDING, MemorySegment.ofAddress(session.use()), out);
+            } finally {
+                session.done();
+            }
             return new OrtIoBinding(out.get(A, 0));
         }
     }

@@ -27,13 +27,18 @@ public final class OrtRunOptions extends NativeHandle {
 
     /**
      * Sets the terminate flag ({@code RunOptionsSetTerminate}); safe from any thread, also racing
-     * {@link #close()}: both hold this object's lock, so a late call throws instead of writing
-     * into freed memory.
+     * {@link #close()}: the call is counted as in flight, so close waits for it, and a call after
+     * close throws instead of writing into freed memory.
      *
      * @throws IllegalStateException if closed
      */
-    public synchronized void terminate() {
-        OrtApi.call("RunOptionsSetTerminate", OrtApi.RUN_OPTIONS_SET_TERMINATE, ptr());
+    public void terminate() {
+        MemorySegment p = MemorySegment.ofAddress(use());
+        try {
+            OrtApi.call("RunOptionsSetTerminate", OrtApi.RUN_OPTIONS_SET_TERMINATE, p);
+        } finally {
+            done();
+        }
     }
 
     /** Clears the terminate flag ({@code RunOptionsUnsetTerminate}). */

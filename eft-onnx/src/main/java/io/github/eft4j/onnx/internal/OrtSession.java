@@ -11,7 +11,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** An {@code OrtSession} and what it reports about its inputs and outputs. */
+/**
+ * An {@code OrtSession} and what it reports about its inputs and outputs. Shared by every state
+ * of a source: runs register through {@link #use()}, so {@link #close()} never releases the
+ * session under a running call.
+ */
 public final class OrtSession extends NativeHandle {
     private final List<TensorInfo> inputs;
     private final List<TensorInfo> outputs;
@@ -92,8 +96,13 @@ public final class OrtSession extends NativeHandle {
             for (int i = 0; i < outputNames.length; i++) {
                 out.setAtIndex(A, i, a.allocateFrom(outputNames[i]));
             }
-            OrtApi.call("Run", OrtApi.RUN, ptr(), runOptions.ptr(), in, vals, (long) inputNames.length, out,
-                    (long) outputNames.length, outVals);
+            MemorySegment session = MemorySegment.ofAddress(use());
+            try {
+                OrtApi.call("Run", OrtApi.RUN, session, runOptions.ptr(), in, vals, (long) inputNames.length, out,
+                        (long) outputNames.length, outVals);
+            } finally {
+                done();
+            }
             long[] result = new long[outputNames.length];
             for (int i = 0; i < result.length; i++) {
                 result[i] = outVals.getAtIndex(J, i);
