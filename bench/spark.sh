@@ -24,4 +24,4 @@ SPARK_FLAGS="-XX:+IgnoreUnrecognizedVMOptions
 # shellcheck disable=SC2086
 exec "$JAVA_HOME/bin/java" $FLAGS $SPARK_FLAGS -Xmx2g \
   -Dlog4j2.configurationFile=eft-spark/src/test/resources/log4j2.properties \
-  -cp "$CP" io.github.eft4j.spark.EftSparkBenchmark "$@"
+  -cp "$CP" io.github.eft4j.spark.EFTSparkBenchmark "$@"

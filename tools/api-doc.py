@@ -7,7 +7,7 @@ import re
 import sys
 
 MODULES = [("eft-core", "io.github.eft4j.core"), ("eft-onnx", "io.github.eft4j.onnx"),
-           ("eft-testing", "io.github.eft4j.testing")]
+           ("eft-testing", "io.github.eft4j.testing"), ("eft-spark", "io.github.eft4j.spark")]
 
 
 def exported(module_dir):
@@ -25,7 +25,8 @@ def exported(module_dir):
 
 def first_sentence(doc):
     doc = re.sub(r"^\s*\*\s?", "", doc, flags=re.M)
-    doc = re.sub(r"\{@(?:link|linkplain|code)\s+([^}]*)\}", lambda m: m.group(1).split(" ")[-1].split("#")[-1], doc)
+    doc = re.sub(r"<pre>.*?</pre>", "", doc, flags=re.S)
+    doc = re.sub(r"\{@(?:link|linkplain|code|value)\s+([^}]*)\}", lambda m: m.group(1).split(" ")[-1].split("#")[-1], doc)
     doc = re.sub(r"<[^>]+>", "", doc)
     doc = " ".join(doc.split())
     m = re.match(r"(.+?\.)(\s|$)", doc)

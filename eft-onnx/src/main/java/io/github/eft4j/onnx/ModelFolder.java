@@ -1,5 +1,6 @@
 package io.github.eft4j.onnx;
 
+import io.github.eft4j.chat.ChatFormat;
 import io.github.eft4j.chat.ChatTemplateException;
 import io.github.eft4j.chat.HfChatTemplate;
 import io.github.eft4j.model.EFTException;
@@ -480,6 +481,19 @@ public final class ModelFolder implements AutoCloseable {
             }
         }
         return Optional.of(t);
+    }
+
+    /**
+     * Returns the model's own chat format ({@link #chatTemplate()}) or, for a folder without a
+     * template, the given one.
+     *
+     * @param fallback the format to use when the folder has no chat template
+     * @return the folder's template, else {@code fallback}
+     * @throws io.github.eft4j.chat.ChatTemplateException if the folder's template cannot be parsed
+     */
+    public ChatFormat chatFormat(ChatFormat fallback) {
+        Optional<HfChatTemplate> t = chatTemplate();
+        return t.isPresent() ? t.get() : java.util.Objects.requireNonNull(fallback, "fallback");
     }
 
     /**

@@ -112,7 +112,7 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
      * @return the layout
      * @throws EFTException naming what was found and what was expected, if the graph does not fit
      */
-    public static OnnxGraphLayout discover(List<TensorInfo> inputs, List<TensorInfo> outputs, OnnxModelConfig config) {
+    static OnnxGraphLayout discover(List<TensorInfo> inputs, List<TensorInfo> outputs, OnnxModelConfig config) {
         return discover(inputs, outputs, config, false);
     }
 
@@ -127,7 +127,7 @@ public record OnnxGraphLayout(Attention attention, boolean hasAttentionMask, boo
      * @return the layout
      * @throws EFTException naming what was found and what was expected, if the graph does not fit
      */
-    public static OnnxGraphLayout discover(List<TensorInfo> inputs, List<TensorInfo> outputs, OnnxModelConfig config,
+    static OnnxGraphLayout discover(List<TensorInfo> inputs, List<TensorInfo> outputs, OnnxModelConfig config,
             boolean groupQueryAttention) {
         String found = "found inputs " + inputs + " and outputs " + outputs;
         TensorInfo ids = null, mask = null, pos = null, branch = null, keep = null, seqlens = null, total = null;

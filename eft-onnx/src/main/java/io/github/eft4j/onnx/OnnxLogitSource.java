@@ -599,4 +599,15 @@ public final class OnnxLogitSource implements LogitSource {
     public static String runtimeVersion() {
         return OrtApi.version();
     }
+
+    /**
+     * Returns how many ONNX Runtime objects eft-onnx owns right now in this JVM (sessions, values,
+     * bindings, run options, ...). It is 0 once every source and state is closed: soak tests and
+     * applications that check for leaks read it.
+     *
+     * @return the number of live native objects
+     */
+    public static long liveNativeObjects() {
+        return io.github.eft4j.onnx.internal.NativeHandle.liveCount();
+    }
 }

@@ -37,12 +37,12 @@ record Columns(int width, int prompt, int chatPrompt, int parameter, int seed, i
     /** Generation's output columns: text, tokens, log-probability, finish reason (and error). */
     static List<StructField> generateFields(boolean errorColumn) {
         List<StructField> f = new ArrayList<>(List.of(
-                DataTypes.createStructField(EftSpark.TEXT, DataTypes.StringType, true),
-                DataTypes.createStructField(EftSpark.TOKENS, DataTypes.createArrayType(DataTypes.IntegerType, false), true),
-                DataTypes.createStructField(EftSpark.LOGPROB, DataTypes.DoubleType, true),
-                DataTypes.createStructField(EftSpark.FINISH_REASON, DataTypes.StringType, true)));
+                DataTypes.createStructField(EFTSpark.TEXT, DataTypes.StringType, true),
+                DataTypes.createStructField(EFTSpark.TOKENS, DataTypes.createArrayType(DataTypes.IntegerType, false), true),
+                DataTypes.createStructField(EFTSpark.LOGPROB, DataTypes.DoubleType, true),
+                DataTypes.createStructField(EFTSpark.FINISH_REASON, DataTypes.StringType, true)));
         if (errorColumn) {
-            f.add(DataTypes.createStructField(EftSpark.ERROR, DataTypes.StringType, true));
+            f.add(DataTypes.createStructField(EFTSpark.ERROR, DataTypes.StringType, true));
         }
         return f;
     }
@@ -53,13 +53,13 @@ record Columns(int width, int prompt, int chatPrompt, int parameter, int seed, i
         MapType perComponent = DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType, false);
         MapType perComponentTokens = DataTypes.createMapType(DataTypes.StringType, doubles, false);
         List<StructField> f = new ArrayList<>(List.of(
-                DataTypes.createStructField(EftSpark.SCORE_TOKENS, DataTypes.createArrayType(DataTypes.IntegerType, false), true),
-                DataTypes.createStructField(EftSpark.SCORE_LOGPROB, DataTypes.DoubleType, true),
-                DataTypes.createStructField(EftSpark.SCORE_TOKEN_LOGPROBS, doubles, true),
-                DataTypes.createStructField(EftSpark.SCORE_COMPONENT_LOGPROBS, perComponent, true),
-                DataTypes.createStructField(EftSpark.SCORE_COMPONENT_TOKEN_LOGPROBS, perComponentTokens, true)));
+                DataTypes.createStructField(EFTSpark.SCORE_TOKENS, DataTypes.createArrayType(DataTypes.IntegerType, false), true),
+                DataTypes.createStructField(EFTSpark.SCORE_LOGPROB, DataTypes.DoubleType, true),
+                DataTypes.createStructField(EFTSpark.SCORE_TOKEN_LOGPROBS, doubles, true),
+                DataTypes.createStructField(EFTSpark.SCORE_COMPONENT_LOGPROBS, perComponent, true),
+                DataTypes.createStructField(EFTSpark.SCORE_COMPONENT_TOKEN_LOGPROBS, perComponentTokens, true)));
         if (errorColumn) {
-            f.add(DataTypes.createStructField(EftSpark.SCORE_ERROR, DataTypes.StringType, true));
+            f.add(DataTypes.createStructField(EFTSpark.SCORE_ERROR, DataTypes.StringType, true));
         }
         return f;
     }
@@ -73,9 +73,9 @@ record Columns(int width, int prompt, int chatPrompt, int parameter, int seed, i
      * @throws IllegalArgumentException naming a missing column, a column of the wrong type, or
      *     an output column the input already has
      */
-    static Columns resolve(StructType input, EftSparkConfig cfg, String continuationColumn) {
+    static Columns resolve(StructType input, EFTSparkConfig cfg, String continuationColumn) {
         boolean score = continuationColumn != null;
-        boolean errors = cfg.onError() == EftSparkConfig.OnError.COLUMN;
+        boolean errors = cfg.onError() == EFTSparkConfig.OnError.COLUMN;
         for (StructField out : score ? scoreFields(errors) : generateFields(errors)) {
             for (String in : input.fieldNames()) {
                 if (in.toLowerCase(Locale.ROOT).equals(out.name().toLowerCase(Locale.ROOT))) {

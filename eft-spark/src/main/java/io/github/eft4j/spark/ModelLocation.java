@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.apache.spark.SparkFiles;
 
 /**
- * Model locations of {@link EftSparkConfig}: a local path, a {@code file:} URI, or
+ * Model locations of {@link EFTSparkConfig}: a local path, a {@code file:} URI, or
  * {@code archive:NAME#PATH} (a folder inside an archive shipped with {@code --archives}).
  */
 final class ModelLocation {

@@ -34,7 +34,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
 /**
- * The executor side of {@link EftSpark}: one call per partition. Rows are processed lazily as
+ * The executor side of {@link EFTSpark}: one call per partition. Rows are processed lazily as
  * Spark pulls them, {@code batchSize} at a time for batched greedy generation, else one by one.
  */
 final class PartitionTask implements MapPartitionsFunction<Row, Row> {
@@ -42,10 +42,10 @@ final class PartitionTask implements MapPartitionsFunction<Row, Row> {
     private static final EncodeOptions CONTINUATION = new EncodeOptions(false, true);
     private static final int MAX_DECODERS = 256;
 
-    private final EftSparkConfig cfg;
+    private final EFTSparkConfig cfg;
     private final Columns cols;
 
-    PartitionTask(EftSparkConfig cfg, Columns cols) {
+    PartitionTask(EFTSparkConfig cfg, Columns cols) {
         this.cfg = cfg;
         this.cols = cols;
     }

@@ -33,7 +33,7 @@ final class TaskModels implements AutoCloseable {
      *     cannot be loaded here
      * @throws IllegalArgumentException if the tokenizers differ
      */
-    static TaskModels open(EftSparkConfig cfg, TaskContext task) {
+    static TaskModels open(EFTSparkConfig cfg, TaskContext task) {
         int device = cfg.provider() == ExecutionProvider.CUDA ? cudaDevice(cfg, task) : 0;
         Map<String, ModelRegistry.Lease> leases = new LinkedHashMap<>();
         try {
@@ -61,7 +61,7 @@ final class TaskModels implements AutoCloseable {
     }
 
     /** The first GPU Spark assigned to the task, else the configured device, else 0. */
-    private static int cudaDevice(EftSparkConfig cfg, TaskContext task) {
+    private static int cudaDevice(EFTSparkConfig cfg, TaskContext task) {
         if (cfg.cudaDevice() >= 0) {
             return cfg.cudaDevice();
         }

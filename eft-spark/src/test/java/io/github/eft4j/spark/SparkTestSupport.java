@@ -86,8 +86,8 @@ final class SparkTestSupport {
     }
 
     /** Up-scaling with the models shipped in the archive. */
-    static EftSparkConfig.Builder archiveConfig() {
-        EftSparkConfig.Builder b = EftSparkConfig.builder();
+    static EFTSparkConfig.Builder archiveConfig() {
+        EFTSparkConfig.Builder b = EFTSparkConfig.builder();
         for (String c : UPSCALE) {
             b.model(c, "archive:family.zip#mini/" + c);
         }
@@ -95,8 +95,8 @@ final class SparkTestSupport {
     }
 
     /** Up-scaling with the models read from models/mini. */
-    static EftSparkConfig.Builder pathConfig() {
-        EftSparkConfig.Builder b = EftSparkConfig.builder();
+    static EFTSparkConfig.Builder pathConfig() {
+        EFTSparkConfig.Builder b = EFTSparkConfig.builder();
         for (String c : UPSCALE) {
             b.model(c, MINI.resolve(c).toString());
         }
@@ -174,8 +174,8 @@ final class SparkTestSupport {
 
     record Generated(String text, List<Integer> tokens, double logprob, String finish) {
         static Generated of(Row out) {
-            return new Generated(out.getAs(EftSpark.TEXT), out.getList(out.fieldIndex(EftSpark.TOKENS)),
-                    out.getAs(EftSpark.LOGPROB), out.getAs(EftSpark.FINISH_REASON));
+            return new Generated(out.getAs(EFTSpark.TEXT), out.getList(out.fieldIndex(EFTSpark.TOKENS)),
+                    out.getAs(EFTSpark.LOGPROB), out.getAs(EFTSpark.FINISH_REASON));
         }
     }
 

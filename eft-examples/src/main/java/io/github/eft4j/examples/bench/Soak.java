@@ -4,7 +4,6 @@ import io.github.eft4j.model.BatchDecodingState;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.onnx.OnnxLogitSource;
 import io.github.eft4j.onnx.OnnxOptions;
-import io.github.eft4j.onnx.internal.NativeHandle;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -76,13 +75,13 @@ public final class Soak {
                         }
                         System.out.printf(Locale.ROOT, "%,12d %8d %8d %10.1f %+12.1f %14.1f %12d%n", tokens, sources,
                                 states, rss / 1024.0, (rss - baseline) / 1024.0,
-                                Runtime.getRuntime().totalMemory() / 1048576.0, NativeHandle.liveCount());
+                                Runtime.getRuntime().totalMemory() / 1048576.0, OnnxLogitSource.liveNativeObjects());
                         next += every;
                     }
                 }
             }
         }
-        long live = NativeHandle.liveCount();
+        long live = OnnxLogitSource.liveNativeObjects();
         double secs = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "done: %,d tokens in %.1f s (%,.0f tokens/s), %d sources, %d states; "
                 + "RSS growth after warm-up %+.1f MiB; live native objects after close: %d%n", tokens, secs,

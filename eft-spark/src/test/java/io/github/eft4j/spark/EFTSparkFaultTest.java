@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.onnx.internal.NativeHandle;
+import io.github.eft4j.onnx.OnnxLogitSource;
 import io.github.eft4j.sampling.SamplingConfig;
 import java.util.HashMap;
 import java.util.List;
@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * equals the plain loop; a killed task starts no forward pass after Spark marks it killed; the
  * shared models stay usable, and once they are closed no ONNX Runtime object is left.
  */
-class EftSparkFaultTest {
+class EFTSparkFaultTest {
     private static final int N = 60;
     private static List<Row> rows;
     private static final Map<Long, Generated> expected = new HashMap<>();
@@ -73,7 +73,7 @@ class EftSparkFaultTest {
                 throw new IllegalStateException("injected executor fault");
             }
         };
-        List<Row> got = byId(EftSpark.generate(prompts(rows, 2), pathConfig().build()));
+        List<Row> got = byId(EFTSpark.generate(prompts(rows, 2), pathConfig().build()));
         assertTrue(failed.get(), "the fault was injected");
         assertExpected(got);
     }
@@ -102,7 +102,7 @@ class EftSparkFaultTest {
         Thread job = new Thread(() -> {
             sc.setJobGroup("eft-kill-test", "cancelled by the test", interrupt);
             try {
-                EftSpark.generate(prompts(rows, 2), pathConfig().build()).collectAsList();
+                EFTSpark.generate(prompts(rows, 2), pathConfig().build()).collectAsList();
             } catch (Throwable t) {
                 outcome.set(t);
             } finally {
@@ -125,7 +125,7 @@ class EftSparkFaultTest {
 
         // the models the killed tasks used are still loaded and still work
         assertTrue(ModelRegistry.SHARED.size() >= 3);
-        assertExpected(byId(EftSpark.generate(prompts(rows, 2), pathConfig().build())));
+        assertExpected(byId(EFTSpark.generate(prompts(rows, 2), pathConfig().build())));
     }
 
     @Test
@@ -135,12 +135,12 @@ class EftSparkFaultTest {
                 throw new IllegalStateException("injected executor fault");
             }
         };
-        List<Row> got = byId(EftSpark.generate(prompts(rows, 2), pathConfig().modelIdleMillis(0).build()));
+        List<Row> got = byId(EFTSpark.generate(prompts(rows, 2), pathConfig().modelIdleMillis(0).build()));
         assertExpected(got);
         awaitNoLeases();
         ModelRegistry.SHARED.closeIdle();
         assertEquals(0, ModelRegistry.SHARED.size());
-        assertEquals(0, NativeHandle.liveCount(), "live ONNX Runtime objects");
+        assertEquals(0, OnnxLogitSource.liveNativeObjects(), "live ONNX Runtime objects");
     }
 
     private static void awaitNoLeases() {

@@ -43,10 +43,10 @@ import org.apache.spark.sql.SparkSession;
  * warm-up pass per mode runs before the measured rounds. Spark times include job scheduling
  * and collecting the rows to the driver, not the session's start.
  */
-public final class EftSparkBenchmark {
+public final class EFTSparkBenchmark {
     private static final List<String> COMPONENTS = List.of(EFTSpec.LARGE_BASE, EFTSpec.SMALL_FT, EFTSpec.SMALL_BASE);
 
-    private EftSparkBenchmark() {
+    private EFTSparkBenchmark() {
     }
 
     /**
@@ -84,9 +84,9 @@ public final class EftSparkBenchmark {
                 + batch + ", " + partitions + " partitions; median of " + rounds + " rounds after one warm-up");
         out.println();
 
-        EftSparkConfig.Builder b = EftSparkConfig.builder().chatPromptColumn("chat_prompt").maxTokens(maxTokens).batchSize(batch);
+        EFTSparkConfig.Builder b = EFTSparkConfig.builder().chatPromptColumn("chat_prompt").maxTokens(maxTokens).batchSize(batch);
         COMPONENTS.forEach(c -> b.model(c, models.resolve(c).toString()));
-        EftSparkConfig cfg = b.build();
+        EFTSparkConfig cfg = b.build();
 
         // plain loop
         List<Object[]> reference;
@@ -112,13 +112,13 @@ public final class EftSparkBenchmark {
                     .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
             try {
-                EftSpark.generate(spark.createDataFrame(warmRows, SparkTestSupport.PROMPTS).repartition(2), cfg).collectAsList();
+                EFTSpark.generate(spark.createDataFrame(warmRows, SparkTestSupport.PROMPTS).repartition(2), cfg).collectAsList();
                 double[] secs = new double[rounds];
                 String equal = "yes";
                 for (int r = 0; r < rounds; r++) {
                     Dataset<Row> ds = spark.createDataFrame(rows, SparkTestSupport.PROMPTS).repartition(partitions);
                     long t0 = System.nanoTime();
-                    List<Row> got = EftSpark.generate(ds, cfg).collectAsList();
+                    List<Row> got = EFTSpark.generate(ds, cfg).collectAsList();
                     secs[r] = (System.nanoTime() - t0) / 1e9;
                     String diff = compare(reference, got, batch > 1);
                     if (diff != null) {
@@ -155,9 +155,9 @@ public final class EftSparkBenchmark {
         }
         for (Row r : got) {
             Object[] ref = reference.get((int) r.getLong(0));
-            int[] ids = r.getList(r.fieldIndex(EftSpark.TOKENS)).stream().mapToInt(x -> (Integer) x).toArray();
-            double lp = r.getAs(EftSpark.LOGPROB);
-            boolean same = ref[0].equals(r.getAs(EftSpark.TEXT)) && Arrays.equals((int[]) ref[1], ids)
+            int[] ids = r.getList(r.fieldIndex(EFTSpark.TOKENS)).stream().mapToInt(x -> (Integer) x).toArray();
+            double lp = r.getAs(EFTSpark.LOGPROB);
+            boolean same = ref[0].equals(r.getAs(EFTSpark.TEXT)) && Arrays.equals((int[]) ref[1], ids)
                     && (tolerant ? Math.abs((double) ref[2] - lp) <= 1e-4 * Math.max(1, Math.abs(lp)) : (double) ref[2] == lp);
             if (!same) {
                 return "row " + r.getLong(0);

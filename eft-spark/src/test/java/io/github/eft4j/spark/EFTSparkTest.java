@@ -37,11 +37,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link EftSpark} on {@code local[2,2]} against a plain eft4j loop over the same rows: greedy
+ * {@link EFTSpark} on {@code local[2,2]} against a plain eft4j loop over the same rows: greedy
  * text, tokens and log-probabilities bit for bit, for several partitionings, with the models
  * shipped as an archive and a JVM command line over 16 KB.
  */
-class EftSparkTest {
+class EFTSparkTest {
     private static final int N = 200;
     private static List<Row> rows;
     private static final Map<Long, Generated> greedy = new HashMap<>();
@@ -72,7 +72,7 @@ class EftSparkTest {
     void generateAndScoreEqualThePlainLoop(int partitions) {
         Dataset<Row> in = prompts(rows, partitions);
         assertEquals(partitions, in.rdd().getNumPartitions());
-        Dataset<Row> out = EftSpark.generate(in, archiveConfig().build());
+        Dataset<Row> out = EFTSpark.generate(in, archiveConfig().build());
         List<Row> got = byId(out);
         assertEquals(N, got.size());
         int stopped = 0;
@@ -84,14 +84,14 @@ class EftSparkTest {
         assertTrue(stopped > N / 2, "most answers end with </s>: " + stopped);
 
         // score what was generated, by token ids
-        List<Row> scored = byId(EftSpark.score(out.drop(EftSpark.TEXT), EftSpark.TOKENS, archiveConfig().build()));
+        List<Row> scored = byId(EFTSpark.score(out.drop(EFTSpark.TEXT), EFTSpark.TOKENS, archiveConfig().build()));
         for (Row r : scored) {
             ScoreResult ref = scores.get(r.getLong(0));
             String where = "row " + r.getLong(0);
-            assertEquals(ref.totalLogProb(), r.<Double>getAs(EftSpark.SCORE_LOGPROB), where);
-            assertEquals(doubles(ref, -1), r.getList(r.fieldIndex(EftSpark.SCORE_TOKEN_LOGPROBS)), where);
-            Map<String, Double> totals = r.getJavaMap(r.fieldIndex(EftSpark.SCORE_COMPONENT_LOGPROBS));
-            Map<String, scala.collection.Seq<Double>> perToken = r.getJavaMap(r.fieldIndex(EftSpark.SCORE_COMPONENT_TOKEN_LOGPROBS));
+            assertEquals(ref.totalLogProb(), r.<Double>getAs(EFTSpark.SCORE_LOGPROB), where);
+            assertEquals(doubles(ref, -1), r.getList(r.fieldIndex(EFTSpark.SCORE_TOKEN_LOGPROBS)), where);
+            Map<String, Double> totals = r.getJavaMap(r.fieldIndex(EFTSpark.SCORE_COMPONENT_LOGPROBS));
+            Map<String, scala.collection.Seq<Double>> perToken = r.getJavaMap(r.fieldIndex(EFTSpark.SCORE_COMPONENT_TOKEN_LOGPROBS));
             for (int c = 0; c < 3; c++) {
                 String name = SparkTestSupport.UPSCALE.get(c);
                 List<Double> lp = doubles(ref, c);
@@ -120,14 +120,14 @@ class EftSparkTest {
             in.add(RowFactory.create(r.get(0), r.get(1), r.get(2), glosses.get(i)));
         }
         Dataset<Row> ds = spark().createDataFrame(in, SparkTestSupport.PROMPTS.add("answer", DataTypes.StringType)).repartition(3);
-        List<Row> got = byId(EftSpark.score(ds, "answer", pathConfig().build()));
+        List<Row> got = byId(EFTSpark.score(ds, "answer", pathConfig().build()));
         try (PlainLoop loop = new PlainLoop()) {
             for (Row r : got) {
                 int[] ids = loop.tok.encode(r.getString(3), new EncodeOptions(false, true));
                 assertEquals(2, ids[ids.length - 1], "</s> is parsed as the EOS token");
                 ScoreResult ref = loop.score(EFTSpec.upscale(), r, ids);
-                assertEquals(ref.totalLogProb(), r.<Double>getAs(EftSpark.SCORE_LOGPROB), "row " + r.getLong(0));
-                assertEquals(ids.length, r.getList(r.fieldIndex(EftSpark.SCORE_TOKENS)).size());
+                assertEquals(ref.totalLogProb(), r.<Double>getAs(EFTSpark.SCORE_LOGPROB), "row " + r.getLong(0));
+                assertEquals(ids.length, r.getList(r.fieldIndex(EFTSpark.SCORE_TOKENS)).size());
             }
         }
     }
@@ -135,10 +135,10 @@ class EftSparkTest {
     @Test
     void sampledRowsDoNotDependOnPartitioning() {
         List<Row> some = rows.subList(0, 40);
-        EftSparkConfig cfg = pathConfig().sampling(SamplingConfig.sampling().withTemperature(1.2f).withTopP(0.95f))
+        EFTSparkConfig cfg = pathConfig().sampling(SamplingConfig.sampling().withTemperature(1.2f).withTopP(0.95f))
                 .keyColumn("id").seed(7).build();
-        List<Row> one = byId(EftSpark.generate(prompts(some, 1), cfg));
-        List<Row> many = byId(EftSpark.generate(prompts(some, 16), cfg));
+        List<Row> one = byId(EFTSpark.generate(prompts(some, 1), cfg));
+        List<Row> many = byId(EFTSpark.generate(prompts(some, 16), cfg));
         assertEquals(one, many);
         try (PlainLoop loop = new PlainLoop()) {
             int differFromGreedy = 0;
@@ -150,8 +150,8 @@ class EftSparkTest {
             }
             assertTrue(differFromGreedy > 0, "sampling at temperature 1.2 should differ from greedy somewhere");
         }
-        EftSparkConfig other = cfg.toBuilder().seed(8).build();
-        assertNotEquals(one, byId(EftSpark.generate(prompts(some, 2), other)), "another job seed samples otherwise");
+        EFTSparkConfig other = cfg.toBuilder().seed(8).build();
+        assertNotEquals(one, byId(EFTSpark.generate(prompts(some, 2), other)), "another job seed samples otherwise");
     }
 
     @Test
@@ -161,8 +161,8 @@ class EftSparkTest {
             some.add(RowFactory.create(r.get(0), r.get(1), r.get(2), 0.5 + (r.getLong(0) % 3) * 0.5));
         }
         Dataset<Row> ds = spark().createDataFrame(some, SparkTestSupport.PROMPTS.add("beta", DataTypes.DoubleType)).repartition(2);
-        EftSparkConfig cfg = pathConfig().spec("scale-delta", 1.0).parameterColumn("beta").build();
-        List<Row> got = byId(EftSpark.generate(ds, cfg));
+        EFTSparkConfig cfg = pathConfig().spec("scale-delta", 1.0).parameterColumn("beta").build();
+        List<Row> got = byId(EFTSpark.generate(ds, cfg));
         try (PlainLoop loop = new PlainLoop()) {
             for (Row r : got) {
                 EFTSpec spec = EFTSpec.scaleDelta(r.getDouble(3));
@@ -174,7 +174,7 @@ class EftSparkTest {
     @Test
     void batchedGreedyGenerationGivesTheSameTokens() {
         List<Row> some = rows.subList(0, 48);
-        List<Row> got = byId(EftSpark.generate(prompts(some, 2), pathConfig().batchSize(8).build()));
+        List<Row> got = byId(EFTSpark.generate(prompts(some, 2), pathConfig().batchSize(8).build()));
         for (Row r : got) {
             Generated ref = greedy.get(r.getLong(0));
             Generated g = Generated.of(r);
@@ -195,14 +195,14 @@ class EftSparkTest {
             Row r = RowFactory.create(0L, filler + " means", "Q: What does \"" + filler + "\" mean?\nA:");
             Generated ref = loop.generate(EFTSpec.upscale(), r, SamplingConfig.greedyDecoding(), 0, 24);
             assertEquals("position_limit", ref.finish());
-            Row got = EftSpark.generate(prompts(List.of(r), 1), pathConfig().build()).first();
+            Row got = EFTSpark.generate(prompts(List.of(r), 1), pathConfig().build()).first();
             assertEquals(ref, Generated.of(got));
         }
     }
 
     @Test
     void parquetRoundTrip(@TempDir Path dir) {
-        Dataset<Row> out = EftSpark.generate(prompts(rows.subList(0, 30), 2), pathConfig().build());
+        Dataset<Row> out = EFTSpark.generate(prompts(rows.subList(0, 30), 2), pathConfig().build());
         String path = dir.resolve("out.parquet").toString();
         out.write().parquet(path);
         Dataset<Row> back = spark().read().parquet(path);
@@ -216,6 +216,6 @@ class EftSparkTest {
         assertEquals(30, b.size());
         assertTrue(b.stream().allMatch(r -> !r.getString(3).isEmpty()), "every row has a text");
         // a Spark SQL consumer reads the columns as usual
-        assertEquals(30, back.where(functions.size(functions.col(EftSpark.TOKENS)).gt(0)).count());
+        assertEquals(30, back.where(functions.size(functions.col(EFTSpark.TOKENS)).gt(0)).count());
     }
 }

@@ -11,13 +11,13 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * What {@link EftSpark} runs: the model folder of every component, the spec, the columns it
+ * What {@link EFTSpark} runs: the model folder of every component, the spec, the columns it
  * reads, sampling, the seed, and how executors load and run the models. Serializable (it is
  * shipped to the executors); validated when built, so a bad setting fails on the driver
  * before any job starts.
  *
  * <pre>{@code
- * EftSparkConfig cfg = EftSparkConfig.builder()
+ * EFTSparkConfig cfg = EFTSparkConfig.builder()
  *         .model("large-base", "archive:family.zip#mini/large-base")   // shipped with --archives
  *         .model("small-ft", "/shared/models/mini/small-ft")          // shared storage
  *         .model("small-base", "/shared/models/mini/small-base")
@@ -59,7 +59,7 @@ import java.util.TreeMap;
  * @param seed the job seed, mixed with each row's key
  * @param maxTokens the most tokens to generate per row, at least 0
  * @param batchSize rows generated together in one batched forward pass per step (greedy decoding
- *     only; see {@link EftSpark}), at least 1
+ *     only; see {@link EFTSpark}), at least 1
  * @param onError what a bad row does
  * @param variant the model file variant of every folder ({@code q4} for {@code model_q4.onnx},
  *     see {@code ModelFolder.Loader#variant}), or null for ModelFolder's default rule
@@ -71,7 +71,7 @@ import java.util.TreeMap;
  * @param modelIdleMillis how long an executor keeps models that no task uses before closing
  *     them; 0 closes them when the last task using them ends
  */
-public record EftSparkConfig(Map<String, String> models, String spec, Double specParameter, String promptColumn,
+public record EFTSparkConfig(Map<String, String> models, String spec, Double specParameter, String promptColumn,
         String chatPromptColumn, String parameterColumn, String seedColumn, String keyColumn, Sampling sampling,
         long seed, int maxTokens, int batchSize, OnError onError, String variant, ExecutionProvider provider,
         int cudaDevice, int intraOpThreads, long modelIdleMillis) implements Serializable {
@@ -141,7 +141,7 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
      *
      * @throws IllegalArgumentException naming the field, the value and what was expected
      */
-    public EftSparkConfig {
+    public EFTSparkConfig {
         List<String> components = SpecNames.components(spec);   // unknown spec names fail here
         String p = SpecNames.parameterName(spec);
         if (p == null && (specParameter != null || parameterColumn != null)) {
@@ -252,9 +252,9 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
         return z ^ (z >>> 31);
     }
 
-    /** Builds an {@link EftSparkConfig}; not thread-safe. */
+    /** Builds an {@link EFTSparkConfig}; not thread-safe. */
     public static final class Builder {
-        // package-private: EftTransformer takes its parameter defaults from here
+        // package-private: EFTTransformer takes its parameter defaults from here
         final Map<String, String> models = new LinkedHashMap<>();
         String spec = SpecNames.UP_SCALING;
         Double specParameter;
@@ -487,10 +487,10 @@ public record EftSparkConfig(Map<String, String> models, String spec, Double spe
          * Builds the config.
          *
          * @return the config
-         * @throws IllegalArgumentException if a setting is invalid (see {@link EftSparkConfig})
+         * @throws IllegalArgumentException if a setting is invalid (see {@link EFTSparkConfig})
          */
-        public EftSparkConfig build() {
-            return new EftSparkConfig(models, spec, specParameter, promptColumn, chatPromptColumn, parameterColumn,
+        public EFTSparkConfig build() {
+            return new EFTSparkConfig(models, spec, specParameter, promptColumn, chatPromptColumn, parameterColumn,
                     seedColumn, keyColumn, sampling, seed, maxTokens, batchSize, onError, variant, provider,
                     cudaDevice, intraOpThreads, modelIdleMillis);
         }

@@ -19,18 +19,18 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link EftTransformer}: the same rows as {@link EftSpark}, in a Pipeline, saved and loaded. */
-class EftTransformerTest {
+/** {@link EFTTransformer}: the same rows as {@link EFTSpark}, in a Pipeline, saved and loaded. */
+class EFTTransformerTest {
     private final Dataset<Row> prompts = prompts(promptRows(20), 2);
-    private final EftSparkConfig cfg = pathConfig().keyColumn("id").seed(3)
+    private final EFTSparkConfig cfg = pathConfig().keyColumn("id").seed(3)
             .sampling(SamplingConfig.sampling().withTemperature(0.8f).withTopP(0.9f)).maxTokens(12).build();
 
     @Test
     void theParametersAreTheConfig() {
-        EftTransformer t = new EftTransformer().setConfig(cfg);
+        EFTTransformer t = new EFTTransformer().setConfig(cfg);
         assertEquals(cfg, t.getConfig());
         assertEquals(cfg, t.copy(new org.apache.spark.ml.param.ParamMap()).getConfig());
-        assertEquals(EftSpark.generateSchema(prompts.schema(), cfg), t.transformSchema(prompts.schema()));
+        assertEquals(EFTSpark.generateSchema(prompts.schema(), cfg), t.transformSchema(prompts.schema()));
         assertTrue(t.params().length >= 24, "Spark ML sees the parameters: " + t.params().length);
         t.set(t.spec(), "upscael");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.transform(prompts));
@@ -39,12 +39,12 @@ class EftTransformerTest {
 
     @Test
     void savedAndLoadedInAPipelineItGivesTheSameRows(@TempDir Path dir) throws Exception {
-        List<Row> direct = byId(EftSpark.generate(prompts, cfg));
+        List<Row> direct = byId(EFTSpark.generate(prompts, cfg));
 
-        EftTransformer t = new EftTransformer().setConfig(cfg);
+        EFTTransformer t = new EFTTransformer().setConfig(cfg);
         assertEquals(direct, byId(t.transform(prompts)));
         t.write().overwrite().save(dir.resolve("stage").toString());
-        EftTransformer loaded = EftTransformer.load(dir.resolve("stage").toString());
+        EFTTransformer loaded = EFTTransformer.load(dir.resolve("stage").toString());
         assertEquals(t.uid(), loaded.uid());
         assertEquals(cfg, loaded.getConfig());
 
@@ -56,15 +56,15 @@ class EftTransformerTest {
 
     @Test
     void scoreModeScoresAColumn() {
-        Dataset<Row> generated = EftSpark.generate(prompts, cfg);
-        EftTransformer scorer = new EftTransformer().setConfig(cfg).setMode("score").setContinuationCol(EftSpark.TOKENS);
+        Dataset<Row> generated = EFTSpark.generate(prompts, cfg);
+        EFTTransformer scorer = new EFTTransformer().setConfig(cfg).setMode("score").setContinuationCol(EFTSpark.TOKENS);
         List<Row> viaTransformer = byId(scorer.transform(generated));
-        assertEquals(byId(EftSpark.score(generated, EftSpark.TOKENS, cfg)), viaTransformer);
+        assertEquals(byId(EFTSpark.score(generated, EFTSpark.TOKENS, cfg)), viaTransformer);
         for (Row r : viaTransformer) {
-            assertEquals(r.getList(r.fieldIndex(EftSpark.TOKENS)), r.getList(r.fieldIndex(EftSpark.SCORE_TOKENS)));
+            assertEquals(r.getList(r.fieldIndex(EFTSpark.TOKENS)), r.getList(r.fieldIndex(EFTSpark.SCORE_TOKENS)));
             // teacher forcing gives the generation's EFT log-probability back, up to float rounding
-            double lp = r.getAs(EftSpark.LOGPROB);
-            assertEquals(lp, r.<Double>getAs(EftSpark.SCORE_LOGPROB), 1e-4 * Math.max(1, Math.abs(lp)));
+            double lp = r.getAs(EFTSpark.LOGPROB);
+            assertEquals(lp, r.<Double>getAs(EFTSpark.SCORE_LOGPROB), 1e-4 * Math.max(1, Math.abs(lp)));
         }
         assertThrows(IllegalArgumentException.class, () -> scorer.setMode("rank"));
     }

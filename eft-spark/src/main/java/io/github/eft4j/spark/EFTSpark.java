@@ -12,17 +12,17 @@ import org.apache.spark.sql.types.StructType;
 /**
  * EFT generation and scoring over Spark Datasets: every row keeps its columns and gains the
  * results. Models load once per executor JVM and are shared by its tasks (see
- * {@link EftSparkConfig} for locations, prompts, seeds and options).
+ * {@link EFTSparkConfig} for locations, prompts, seeds and options).
  *
  * <pre>{@code
  * Dataset<Row> prompts = spark.read().parquet("prompts.parquet");   // a "prompt" column
- * EftSparkConfig cfg = EftSparkConfig.builder()
+ * EFTSparkConfig cfg = EFTSparkConfig.builder()
  *         .model("large-base", "archive:family.zip#mini/large-base")
  *         .model("small-ft", "archive:family.zip#mini/small-ft")
  *         .model("small-base", "archive:family.zip#mini/small-base")
  *         .maxTokens(32).build();
- * Dataset<Row> out = EftSpark.generate(prompts, cfg);   // + text, tokens, logprob, finish_reason
- * Dataset<Row> scored = EftSpark.score(out, "tokens", cfg);   // + score_logprob, ...
+ * Dataset<Row> out = EFTSpark.generate(prompts, cfg);   // + text, tokens, logprob, finish_reason
+ * Dataset<Row> scored = EFTSpark.score(out, "tokens", cfg);   // + score_logprob, ...
  * }</pre>
  *
  * <p><b>Results.</b> Each row's result equals what eft4j's {@code EFTDecoder} gives for it in a
@@ -36,7 +36,7 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p><b>Errors.</b> A bad config or input schema fails on the driver, before any job. A bad row
  * (null prompt or parameter, a prompt that does not fit a model's context or a continuation
- * that does not fit after its prompt, an empty prompt, a token id out of range) follows {@link EftSparkConfig.OnError}: FAIL fails
+ * that does not fit after its prompt, an empty prompt, a token id out of range) follows {@link EFTSparkConfig.OnError}: FAIL fails
  * the task with an exception naming the row (partition, index within it, key or prompt) and
  * the cause, COLUMN gives the row an {@value #ERROR} ({@value #SCORE_ERROR}) message and null
  * results. Anything else (a missing or unloadable model folder on an executor, a backend
@@ -46,7 +46,7 @@ import org.apache.spark.sql.types.StructType;
  * <p><b>Cancellation.</b> A killed task (job cancelled, speculative copy lost) stops within one
  * decoding step, closes its decoding states and leaves the shared models usable.
  */
-public final class EftSpark {
+public final class EFTSpark {
     /** Generated text (special tokens skipped). */
     public static final String TEXT = "text";
     /** Generated token ids (array&lt;int&gt;). */
@@ -73,7 +73,7 @@ public final class EftSpark {
     /** Why a row failed (scoring with {@code OnError.COLUMN}), else null. */
     public static final String SCORE_ERROR = "score_error";
 
-    private EftSpark() {
+    private EFTSpark() {
     }
 
     /**
@@ -88,7 +88,7 @@ public final class EftSpark {
      * @throws IllegalArgumentException if a column is missing or has the wrong type, or the
      *     input already has an output column
      */
-    public static Dataset<Row> generate(Dataset<Row> prompts, EftSparkConfig cfg) {
+    public static Dataset<Row> generate(Dataset<Row> prompts, EFTSparkConfig cfg) {
         Objects.requireNonNull(prompts, "prompts");
         Objects.requireNonNull(cfg, "cfg");
         Columns cols = Columns.resolve(prompts.schema(), cfg, null);
@@ -112,7 +112,7 @@ public final class EftSpark {
      * @throws IllegalArgumentException if a column is missing or has the wrong type, or the
      *     input already has an output column
      */
-    public static Dataset<Row> score(Dataset<Row> rows, String continuationColumn, EftSparkConfig cfg) {
+    public static Dataset<Row> score(Dataset<Row> rows, String continuationColumn, EFTSparkConfig cfg) {
         Objects.requireNonNull(rows, "rows");
         Objects.requireNonNull(cfg, "cfg");
         if (continuationColumn == null || continuationColumn.isBlank()) {
@@ -131,9 +131,9 @@ public final class EftSpark {
      * @return the input fields followed by generation's
      * @throws IllegalArgumentException as {@link #generate}
      */
-    public static StructType generateSchema(StructType input, EftSparkConfig cfg) {
+    public static StructType generateSchema(StructType input, EFTSparkConfig cfg) {
         Columns.resolve(input, cfg, null);
-        return append(input, Columns.generateFields(cfg.onError() == EftSparkConfig.OnError.COLUMN));
+        return append(input, Columns.generateFields(cfg.onError() == EFTSparkConfig.OnError.COLUMN));
     }
 
     /**
@@ -145,9 +145,9 @@ public final class EftSpark {
      * @return the input fields followed by scoring's
      * @throws IllegalArgumentException as {@link #score}
      */
-    public static StructType scoreSchema(StructType input, String continuationColumn, EftSparkConfig cfg) {
+    public static StructType scoreSchema(StructType input, String continuationColumn, EFTSparkConfig cfg) {
         Columns.resolve(input, cfg, continuationColumn);
-        return append(input, Columns.scoreFields(cfg.onError() == EftSparkConfig.OnError.COLUMN));
+        return append(input, Columns.scoreFields(cfg.onError() == EFTSparkConfig.OnError.COLUMN));
     }
 
     private static StructType append(StructType input, List<StructField> added) {

@@ -16,11 +16,11 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** {@link EftSparkConfig}: validation on the driver, Java serialization, row seeds. */
-class EftSparkConfigTest {
+/** {@link EFTSparkConfig}: validation on the driver, Java serialization, row seeds. */
+class EFTSparkConfigTest {
 
-    private static EftSparkConfig.Builder upscale() {
-        return EftSparkConfig.builder()
+    private static EFTSparkConfig.Builder upscale() {
+        return EFTSparkConfig.builder()
                 .model(EFTSpec.LARGE_BASE, "/models/large-base")
                 .model(EFTSpec.SMALL_FT, "file:/models/small-ft")
                 .model(EFTSpec.SMALL_BASE, "archive:family.zip#mini/small-base");
@@ -40,7 +40,7 @@ class EftSparkConfigTest {
 
     @Test
     void theModelsMustBeExactlyTheSpecsComponents() {
-        String m = message(() -> EftSparkConfig.builder().model(EFTSpec.LARGE_BASE, "/m").build());
+        String m = message(() -> EFTSparkConfig.builder().model(EFTSpec.LARGE_BASE, "/m").build());
         assertTrue(m.startsWith("spec 'up-scaling' needs a model for each of [large-base, small-ft, small-base]; got"), m);
         m = message(() -> upscale().model("large-ft", "/m").build());
         assertTrue(m.contains("needs a model for each of"), m);
@@ -50,7 +50,7 @@ class EftSparkConfigTest {
     void parametersFollowTheSpec() {
         assertTrue(message(() -> upscale().spec("upscale", 1.5).build()).contains("spec 'upscale' takes no parameter"));
         assertTrue(message(() -> upscale().parameterColumn("beta").build()).contains("takes no parameter"));
-        EftSparkConfig.Builder beta = EftSparkConfig.builder()
+        EFTSparkConfig.Builder beta = EFTSparkConfig.builder()
                 .model(EFTSpec.LARGE_BASE, "/a").model(EFTSpec.SMALL_FT, "/b").model(EFTSpec.SMALL_BASE, "/c");
         assertEquals("spec 'scale-delta' needs β: set specParameter or parameterColumn",
                 message(() -> beta.spec("scale-delta").build()));
@@ -85,14 +85,14 @@ class EftSparkConfigTest {
         assertTrue(message(() -> upscale().cudaDevice(-2).build()).startsWith("cudaDevice must be >= 0"));
         assertTrue(message(() -> upscale().intraOpThreads(-1).build()).startsWith("intraOpThreads must be >= 0"));
         assertTrue(message(() -> upscale().promptColumn(" ").build()).startsWith("promptColumn must be a column name"));
-        assertTrue(message(() -> new EftSparkConfig.Sampling(false, 0f, 0, 1f, 0f, 1f)).startsWith("temperature must be in (0, +inf)"));
+        assertTrue(message(() -> new EFTSparkConfig.Sampling(false, 0f, 0, 1f, 0f, 1f)).startsWith("temperature must be in (0, +inf)"));
     }
 
     @Test
     void serializationKeepsEveryField() throws Exception {
-        EftSparkConfig cfg = upscale().chatPromptColumn("chat").keyColumn("id").seed(42).maxTokens(7).batchSize(3)
+        EFTSparkConfig cfg = upscale().chatPromptColumn("chat").keyColumn("id").seed(42).maxTokens(7).batchSize(3)
                 .sampling(SamplingConfig.sampling().withTemperature(0.7f).withTopK(40))
-                .onError(EftSparkConfig.OnError.COLUMN).variant("q4").modelIdleMillis(5).build();
+                .onError(EFTSparkConfig.OnError.COLUMN).variant("q4").modelIdleMillis(5).build();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(cfg);
@@ -106,8 +106,8 @@ class EftSparkConfigTest {
 
     @Test
     void rowSeedsDependOnTheKeyAndTheJobSeedOnly() {
-        EftSparkConfig a = upscale().seed(1).build();
-        EftSparkConfig b = upscale().seed(2).build();
+        EFTSparkConfig a = upscale().seed(1).build();
+        EFTSparkConfig b = upscale().seed(2).build();
         assertEquals(a.seedFor("row-17"), upscale().seed(1).maxTokens(3).build().seedFor("row-17"));
         assertNotEquals(a.seedFor("row-17"), b.seedFor("row-17"));
         Set<Long> seeds = new HashSet<>();

@@ -23,22 +23,22 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A Spark ML {@link Transformer} that runs {@link EftSpark#generate} or {@link EftSpark#score}:
+ * A Spark ML {@link Transformer} that runs {@link EFTSpark#generate} or {@link EFTSpark#score}:
  * usable as a Pipeline stage, saved and loaded with its parameters (model locations are saved as
  * given, so saved pipelines should use shared storage or {@code archive:} locations).
  *
  * <pre>{@code
- * EftTransformer eft = new EftTransformer().setConfig(cfg);              // generate
+ * EFTTransformer eft = new EFTTransformer().setConfig(cfg);              // generate
  * PipelineModel m = new Pipeline().setStages(new PipelineStage[] {eft}).fit(prompts);
  * m.write().overwrite().save("eft-pipeline");
  * Dataset<Row> out = PipelineModel.load("eft-pipeline").transform(prompts);
- * EftTransformer scorer = new EftTransformer().setConfig(cfg).setMode("score").setContinuationCol("answer");
+ * EFTTransformer scorer = new EFTTransformer().setConfig(cfg).setMode("score").setContinuationCol("answer");
  * }</pre>
  *
- * <p>Every parameter mirrors a field of {@link EftSparkConfig} (same name; columns end in
+ * <p>Every parameter mirrors a field of {@link EFTSparkConfig} (same name; columns end in
  * {@code Col}); {@link #getConfig()} validates them together.
  */
-public final class EftTransformer extends Transformer implements DefaultParamsWritable {
+public final class EFTTransformer extends Transformer implements DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
 
     /** This transformer's unique id. */
@@ -95,7 +95,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
     private final LongParam modelIdleMillis;
 
     /** A transformer with a random uid and the config defaults (no models set). */
-    public EftTransformer() {
+    public EFTTransformer() {
         this(Identifiable.randomUID("eftTransformer"));
     }
 
@@ -104,7 +104,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
      *
      * @param uid the uid
      */
-    public EftTransformer(String uid) {
+    public EFTTransformer(String uid) {
         this.uid = uid;
         mode = new Param<>(this, "mode", "generate or score");
         models = new StringArrayParam(this, "models", "component=location entries, one per spec component");
@@ -132,7 +132,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
         intraOpThreads = new IntParam(this, "intraOpThreads", "ONNX Runtime intra-op threads per model, 0 shared pool");
         modelIdleMillis = new LongParam(this, "modelIdleMillis", "how long unused models stay loaded on an executor");
 
-        EftSparkConfig.Builder d = EftSparkConfig.builder();
+        EFTSparkConfig.Builder d = EFTSparkConfig.builder();
         setDefault(mode, "generate");
         setDefault(models, new String[0]);
         setDefault(spec, d.spec);
@@ -158,8 +158,8 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
      *
      * @return the reader
      */
-    public static MLReader<EftTransformer> read() {
-        return new DefaultParamsReadable<EftTransformer>() { }.read();
+    public static MLReader<EFTTransformer> read() {
+        return new DefaultParamsReadable<EFTTransformer>() { }.read();
     }
 
     /**
@@ -168,7 +168,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
      * @param path the directory
      * @return the transformer
      */
-    public static EftTransformer load(String path) {
+    public static EFTTransformer load(String path) {
         return read().load(path);
     }
 
@@ -183,7 +183,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
      * @param cfg the config
      * @return this transformer
      */
-    public EftTransformer setConfig(EftSparkConfig cfg) {
+    public EFTTransformer setConfig(EFTSparkConfig cfg) {
         List<String> m = new ArrayList<>();
         cfg.models().forEach((k, v) -> m.add(k + "=" + v));
         set(models, m.toArray(String[]::new));
@@ -194,7 +194,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
         setOrClear(parameterCol, cfg.parameterColumn());
         setOrClear(seedCol, cfg.seedColumn());
         setOrClear(keyCol, cfg.keyColumn());
-        EftSparkConfig.Sampling s = cfg.sampling();
+        EFTSparkConfig.Sampling s = cfg.sampling();
         set(greedy, s.greedy());
         set(temperature, s.temperature());
         set(topK, s.topK());
@@ -227,8 +227,8 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
      * @return the config
      * @throws IllegalArgumentException if the parameters do not form a valid config
      */
-    public EftSparkConfig getConfig() {
-        EftSparkConfig.Builder b = EftSparkConfig.builder();
+    public EFTSparkConfig getConfig() {
+        EFTSparkConfig.Builder b = EFTSparkConfig.builder();
         for (String entry : $(models)) {
             int eq = entry.indexOf('=');
             if (eq <= 0) {
@@ -252,7 +252,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
                 .seed((Long) $(seed))
                 .maxTokens((Integer) $(maxTokens))
                 .batchSize((Integer) $(batchSize))
-                .onError(enumValue(EftSparkConfig.OnError.class, "onError", $(onError)))
+                .onError(enumValue(EFTSparkConfig.OnError.class, "onError", $(onError)))
                 .variant(orNull(variant))
                 .provider(enumValue(ExecutionProvider.class, "provider", $(provider)))
                 .cudaDevice((Integer) $(cudaDevice))
@@ -280,7 +280,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
      * @param value {@code generate} or {@code score}
      * @return this transformer
      */
-    public EftTransformer setMode(String value) {
+    public EFTTransformer setMode(String value) {
         if (!value.equals("generate") && !value.equals("score")) {
             throw new IllegalArgumentException("mode must be 'generate' or 'score', got '" + value + "'");
         }
@@ -303,7 +303,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
      * @param value a string or array&lt;int&gt; column
      * @return this transformer
      */
-    public EftTransformer setContinuationCol(String value) {
+    public EFTTransformer setContinuationCol(String value) {
         set(continuationCol, value);
         return this;
     }
@@ -319,14 +319,14 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
 
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
-        EftSparkConfig cfg = getConfig();
-        return score() ? EftSpark.score(dataset.toDF(), continuation(), cfg) : EftSpark.generate(dataset.toDF(), cfg);
+        EFTSparkConfig cfg = getConfig();
+        return score() ? EFTSpark.score(dataset.toDF(), continuation(), cfg) : EFTSpark.generate(dataset.toDF(), cfg);
     }
 
     @Override
     public StructType transformSchema(StructType schema) {
-        EftSparkConfig cfg = getConfig();
-        return score() ? EftSpark.scoreSchema(schema, continuation(), cfg) : EftSpark.generateSchema(schema, cfg);
+        EFTSparkConfig cfg = getConfig();
+        return score() ? EFTSpark.scoreSchema(schema, continuation(), cfg) : EFTSpark.generateSchema(schema, cfg);
     }
 
     private boolean score() {
@@ -342,7 +342,7 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
     }
 
     @Override
-    public EftTransformer copy(ParamMap extra) {
+    public EFTTransformer copy(ParamMap extra) {
         return defaultCopy(extra);
     }
 
@@ -575,6 +575,6 @@ public final class EftTransformer extends Transformer implements DefaultParamsWr
 
     @Override
     public String toString() {
-        return "EftTransformer[" + uid + ", " + getMode() + ", spec " + $(spec) + "]";
+        return "EFTTransformer[" + uid + ", " + getMode() + ", spec " + $(spec) + "]";
     }
 }
