@@ -4,6 +4,7 @@
 #   bench/spark.sh                                   # 400 prompts, 32 tokens, models/mini
 #   bench/spark.sh --prompts 1000 --batch-size 8 --rounds 5
 set -euo pipefail
+export SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_HOSTNAME=localhost   # loopback only
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 JAVA_HOME=$(tools/find-jdk25.sh) || exit 1
 export JAVA_HOME

@@ -126,6 +126,14 @@ public final class Tokenizer {
             addedById[t.id()] = t;
         }
         int[][] tpl = template(root.get("post_processor"));
+        for (int[] part : tpl) {
+            for (int id : part) { // a template id the vocabulary lacks would be encoded into every prompt
+                if (id < 0 || id >= vocabSize) {
+                    throw new IllegalArgumentException("post_processor: special token id " + id
+                            + " is outside the vocabulary [0, " + vocabSize + ")");
+                }
+            }
+        }
         templatePrefix = tpl[0];
         templateSuffix = tpl[1];
         bos = templatePrefix.length > 0 ? OptionalInt.of(templatePrefix[0]) : special("<s>", "<|begin_of_text|>", "<|endoftext|>");

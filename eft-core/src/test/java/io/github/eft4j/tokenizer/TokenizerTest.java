@@ -254,6 +254,15 @@ class TokenizerTest {
     }
 
     @Test
+    void templateIdsOutsideTheVocabularyAreNamed() {
+        String bad = TINY.replace("\"post_processor\":null", """
+                "post_processor":{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<s>","type_id":0}},
+                 {"Sequence":{"id":"A","type_id":0}}],"special_tokens":{"<s>":{"id":"<s>","ids":[70000],"tokens":["<s>"]}}}""");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.fromJson(bad));
+        assertEquals("post_processor: special token id 70000 is outside the vocabulary [0, 4)", e.getMessage());
+    }
+
+    @Test
     void badFieldsAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Tokenizer.fromJson(TINY.replace("\"merges\":[\"a b\"]", "\"merges\":[\"a c\"]")));

@@ -3,7 +3,6 @@ package io.github.eft4j.onnx;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.github.eft4j.model.EFTException;
-import io.github.eft4j.onnx.internal.OrtStartup;
 
 /**
  * CUDA-only: makes {@code libonnxruntime_providers_cuda.so} available next to the loaded

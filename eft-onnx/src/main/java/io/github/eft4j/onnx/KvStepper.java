@@ -1,10 +1,6 @@
 package io.github.eft4j.onnx;
 
 import io.github.eft4j.model.EFTException;
-import io.github.eft4j.onnx.internal.OrtApi;
-import io.github.eft4j.onnx.internal.OrtIoBinding;
-import io.github.eft4j.onnx.internal.OrtRunOptions;
-import io.github.eft4j.onnx.internal.OrtValues;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

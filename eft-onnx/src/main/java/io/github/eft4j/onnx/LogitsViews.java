@@ -1,6 +1,5 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.onnx.internal.OrtValues;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 

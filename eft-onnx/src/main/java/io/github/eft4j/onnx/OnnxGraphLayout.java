@@ -1,8 +1,6 @@
 package io.github.eft4j.onnx;
 
 import io.github.eft4j.model.EFTException;
-import io.github.eft4j.onnx.internal.OrtApi;
-import io.github.eft4j.onnx.internal.TensorInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

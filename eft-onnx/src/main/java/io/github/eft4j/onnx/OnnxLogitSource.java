@@ -4,13 +4,6 @@ import io.github.eft4j.model.BatchDecodingState;
 import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.EFTException;
 import io.github.eft4j.model.LogitSource;
-import io.github.eft4j.onnx.internal.OrtApi;
-import io.github.eft4j.onnx.internal.OrtEnv;
-import io.github.eft4j.onnx.internal.OnnxModelFile;
-import io.github.eft4j.onnx.internal.OrtLog;
-import io.github.eft4j.onnx.internal.OrtMemoryInfo;
-import io.github.eft4j.onnx.internal.OrtSession;
-import io.github.eft4j.onnx.internal.OrtSessionOptions;
 import java.lang.foreign.Arena;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -608,6 +601,6 @@ public final class OnnxLogitSource implements LogitSource {
      * @return the number of live native objects
      */
     public static long liveNativeObjects() {
-        return io.github.eft4j.onnx.internal.NativeHandle.liveCount();
+        return io.github.eft4j.onnx.NativeHandle.liveCount();
     }
 }

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.internal.json.Json;
-import io.github.eft4j.onnx.internal.NativeHandle;
 import io.github.eft4j.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -329,7 +329,7 @@ class NativeLifetimeRaceTest {
             join(a);
             assertNone(unexpected, rep);
             assertThrows(IllegalStateException.class, () -> src.open(new int[] {1}));
-            assertEquals(0, io.github.eft4j.onnx.internal.NativeHandle.liveCount(), "rep " + rep);
+            assertEquals(0, io.github.eft4j.onnx.NativeHandle.liveCount(), "rep " + rep);
         }
         System.out.println("sourceCloseWhileStatesOpen: " + refused + " closes refused while a state was open, "
                 + closedUnderUser + " closed between the user's states");

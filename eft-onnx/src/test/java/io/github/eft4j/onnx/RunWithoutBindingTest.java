@@ -8,12 +8,6 @@ import static io.github.eft4j.onnx.TestGraphs.toDouble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.eft4j.model.DecodingState;
-import io.github.eft4j.onnx.internal.OrtApi;
-import io.github.eft4j.onnx.internal.OrtMemoryInfo;
-import io.github.eft4j.onnx.internal.OrtRunOptions;
-import io.github.eft4j.onnx.internal.OrtSession;
-import io.github.eft4j.onnx.internal.OrtSessionOptions;
-import io.github.eft4j.onnx.internal.OrtValues;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

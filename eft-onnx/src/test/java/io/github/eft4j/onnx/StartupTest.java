@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.onnx.internal.OrtLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

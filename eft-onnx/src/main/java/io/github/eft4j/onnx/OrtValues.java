@@ -1,4 +1,4 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
 import java.lang.foreign.MemorySegment;
 
@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * tensors over our own buffers). Every create/take is counted in {@link NativeHandle#liveCount()}
  * and every {@link #release(long)} uncounts, so leaks show up in tests.
  */
-public final class OrtValues {
+final class OrtValues {
     private OrtValues() {
     }
 

@@ -1,6 +1,6 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
-import static io.github.eft4j.onnx.internal.OrtApi.A;
+import static io.github.eft4j.onnx.OrtApi.A;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * An {@code OrtIoBinding}. The hot-path methods take raw addresses (names allocated once by the
  * caller, values owned by the caller) so that a decode step allocates nothing on the Java heap.
  */
-public final class OrtIoBinding extends NativeHandle {
+final class OrtIoBinding extends NativeHandle {
     private final long addr;
 
     private OrtIoBinding(MemorySegment p) {

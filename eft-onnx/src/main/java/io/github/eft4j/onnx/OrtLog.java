@@ -1,4 +1,4 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  *
  * <p>The upcall never throws into native code: anything thrown while logging is dropped.
  */
-public final class OrtLog {
+final class OrtLog {
     /** The {@link System.Logger} name ORT's messages are logged under. */
     public static final String LOGGER_NAME = "io.github.eft4j.onnx.OnnxRuntime";
     private static final System.Logger LOG = System.getLogger(LOGGER_NAME);

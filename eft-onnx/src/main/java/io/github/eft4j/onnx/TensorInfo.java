@@ -1,4 +1,4 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
 import java.util.Arrays;
 
@@ -11,7 +11,7 @@ import java.util.Arrays;
  * @param dims the dimensions; -1 for a symbolic (dynamic) dimension
  * @param symbols the symbolic dimension names ("" where fixed or unnamed)
  */
-public record TensorInfo(String name, int onnxType, int elementType, long[] dims, String[] symbols) {
+record TensorInfo(String name, int onnxType, int elementType, long[] dims, String[] symbols) {
     /**
      * Validates and defensively copies.
      *

@@ -1,4 +1,4 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -19,7 +19,7 @@ import java.util.concurrent.locks.LockSupport;
  * the release is left to it: the last {@code done()} frees the object. So memory is never freed
  * under a running native call, and never leaked.
  */
-public abstract class NativeHandle implements AutoCloseable {
+abstract class NativeHandle implements AutoCloseable {
     /** How long {@link #close()} waits for in-flight calls before leaving the release to them. */
     public static final long CLOSE_WAIT_MILLIS = 10_000;
 

@@ -1,12 +1,12 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
-import static io.github.eft4j.onnx.internal.OrtApi.A;
+import static io.github.eft4j.onnx.OrtApi.A;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** An {@code OrtRunOptions}; {@link #terminate()} makes a run in progress (or the next one) fail. */
-public final class OrtRunOptions extends NativeHandle {
+final class OrtRunOptions extends NativeHandle {
 
     private OrtRunOptions(MemorySegment p) {
         super("OrtRunOptions", p);

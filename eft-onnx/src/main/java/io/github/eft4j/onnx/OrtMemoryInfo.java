@@ -1,13 +1,13 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
-import static io.github.eft4j.onnx.internal.OrtApi.A;
-import static io.github.eft4j.onnx.internal.OrtApi.I;
+import static io.github.eft4j.onnx.OrtApi.A;
+import static io.github.eft4j.onnx.OrtApi.I;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** An {@code OrtMemoryInfo}: where a tensor lives ("Cpu", or "Cuda" with a device id). */
-public final class OrtMemoryInfo extends NativeHandle {
+final class OrtMemoryInfo extends NativeHandle {
 
     private OrtMemoryInfo(MemorySegment p) {
         super("OrtMemoryInfo", p);

@@ -1,8 +1,8 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
-import static io.github.eft4j.onnx.internal.OrtApi.A;
-import static io.github.eft4j.onnx.internal.OrtApi.I;
-import static io.github.eft4j.onnx.internal.OrtApi.J;
+import static io.github.eft4j.onnx.OrtApi.A;
+import static io.github.eft4j.onnx.OrtApi.I;
+import static io.github.eft4j.onnx.OrtApi.J;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,7 +16,7 @@ import java.util.List;
  * of a source: runs register through {@link #use()}, so {@link #close()} never releases the
  * session under a running call.
  */
-public final class OrtSession extends NativeHandle {
+final class OrtSession extends NativeHandle {
     private final List<TensorInfo> inputs;
     private final List<TensorInfo> outputs;
 

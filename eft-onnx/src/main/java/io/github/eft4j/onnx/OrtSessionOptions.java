@@ -1,12 +1,12 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
-import static io.github.eft4j.onnx.internal.OrtApi.A;
+import static io.github.eft4j.onnx.OrtApi.A;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** An {@code OrtSessionOptions}: threads, graph optimisation, and the CUDA provider. */
-public final class OrtSessionOptions extends NativeHandle {
+final class OrtSessionOptions extends NativeHandle {
 
     private OrtSessionOptions(MemorySegment p) {
         super("OrtSessionOptions", p);

@@ -1,4 +1,4 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
  * <p><b>Native libraries.</b> See {@link NativeLibraryCache}: extracted once per user and version
  * instead of once per JVM.
  */
-public final class OrtStartup {
+final class OrtStartup {
     private static final System.Logger LOG = System.getLogger("io.github.eft4j.onnx");
     private static final long MIN_STACK = 64L << 20;
     /** Generous: ORT needs about 256 stack bytes per command-line byte. */

@@ -1,6 +1,5 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
-import io.github.eft4j.onnx.OrtStatusException;
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -26,7 +25,7 @@ import java.lang.invoke.MethodHandle;
  * {@link #check}, which turns a non-null status into an {@link OrtStatusException} with ORT's code
  * and message and releases the status.
  */
-public final class OrtApi {
+final class OrtApi {
     /** The C API version this code was written against (onnxruntime 1.29.0). */
     public static final int API_VERSION = 29;
 

@@ -1,4 +1,4 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
-import static io.github.eft4j.onnx.internal.OrtApi.A;
+import static io.github.eft4j.onnx.OrtApi.A;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  * had an environment (created by the official Java API), ORT returns that one and keeps its
  * logger and threads.
  */
-public final class OrtEnv {
+final class OrtEnv {
     private static volatile MemorySegment env;
 
     private OrtEnv() {

@@ -1,4 +1,4 @@
-package io.github.eft4j.onnx.internal;
+package io.github.eft4j.onnx;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,7 +26,7 @@ import java.util.Map;
  * @param nodes every node of the main graph and its subgraphs, in file order
  * @param externalData every tensor stored outside the file
  */
-public record OnnxModelFile(List<Node> nodes, List<ExternalTensor> externalData) {
+record OnnxModelFile(List<Node> nodes, List<ExternalTensor> externalData) {
 
     /**
      * One node.
