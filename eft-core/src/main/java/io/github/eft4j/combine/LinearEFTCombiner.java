@@ -1,10 +1,9 @@
 package io.github.eft4j.combine;
 
-import io.github.eft4j.model.DecodingState;
-
 import io.github.eft4j.internal.vector.Selection;
 import io.github.eft4j.internal.vector.VectorKernels;
 import io.github.eft4j.internal.vector.VectorizationProvider;
+import io.github.eft4j.model.DecodingState;
 
 /**
  * The standard {@link EFTCombiner}: the linear EFT combination of Mitchell et al. (2023),

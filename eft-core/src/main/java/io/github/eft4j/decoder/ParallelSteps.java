@@ -1,7 +1,6 @@
 package io.github.eft4j.decoder;
 
 import io.github.eft4j.model.EFTException;
-
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,7 +1,6 @@
 package io.github.eft4j.decoder;
 
 import io.github.eft4j.combine.EFTSpec;
-
 import java.util.Arrays;
 
 /**

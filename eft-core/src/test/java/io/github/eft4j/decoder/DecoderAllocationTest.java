@@ -1,10 +1,9 @@
 package io.github.eft4j.decoder;
 
-import io.github.eft4j.combine.EFTSpec;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.sampling.LogitProcessor;
 import io.github.eft4j.sampling.SamplingConfig;
 import io.github.eft4j.testing.SyntheticLogitSource;

@@ -1,13 +1,5 @@
 package io.github.eft4j.decoder;
 
-import io.github.eft4j.combine.CoefficientSchedule;
-import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.model.BatchDecodingState;
-import io.github.eft4j.model.DecodingState;
-import io.github.eft4j.model.EFTException;
-import io.github.eft4j.model.ForwardingDecodingState;
-import io.github.eft4j.model.LogitSource;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,6 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.eft4j.combine.CoefficientSchedule;
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.EFTException;
+import io.github.eft4j.model.ForwardingDecodingState;
+import io.github.eft4j.model.LogitSource;
 import io.github.eft4j.sampling.SamplingConfig;
 import io.github.eft4j.testing.SyntheticLogitSource;
 import java.util.ArrayList;

@@ -2,7 +2,6 @@ package io.github.eft4j.decoder;
 
 import io.github.eft4j.combine.CoefficientSchedule;
 import io.github.eft4j.combine.EFTSpec;
-
 import io.github.eft4j.sampling.SamplingPipeline;
 import io.github.eft4j.testing.SyntheticLogitSource;
 import java.util.Arrays;

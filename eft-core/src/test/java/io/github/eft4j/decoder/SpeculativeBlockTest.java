@@ -1,14 +1,13 @@
 package io.github.eft4j.decoder;
 
-import io.github.eft4j.combine.CoefficientSchedule;
-import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.model.DecodingState;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.eft4j.combine.CoefficientSchedule;
+import io.github.eft4j.combine.EFTSpec;
+import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.sampling.SamplingConfig;
 import io.github.eft4j.testing.SyntheticLogitSource;
 import java.util.Arrays;

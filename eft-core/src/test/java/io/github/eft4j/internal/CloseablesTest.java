@@ -1,12 +1,11 @@
 package io.github.eft4j.internal;
 
-import io.github.eft4j.model.DecodingState;
-import io.github.eft4j.model.LogitSource;
-import io.github.eft4j.model.BatchDecodingState;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.github.eft4j.model.BatchDecodingState;
+import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.model.LogitSource;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -2,10 +2,10 @@ package io.github.eft4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.chat.TemplateChatFormat;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.Prompt;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.onnx.ModelFolder;
 import io.github.eft4j.tokenizer.Tokenizer;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.model.EFTException;
 import io.github.eft4j.internal.json.Json;
+import io.github.eft4j.model.EFTException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

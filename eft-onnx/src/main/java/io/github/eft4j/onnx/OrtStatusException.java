@@ -2,8 +2,6 @@ package io.github.eft4j.onnx;
 
 import io.github.eft4j.model.EFTException;
 
-import io.github.eft4j.model.EFTException;
-
 /**
  * A failure reported by ONNX Runtime through an {@code OrtStatus}: keeps ORT's error code
  * ({@code OrtErrorCode}) and message.

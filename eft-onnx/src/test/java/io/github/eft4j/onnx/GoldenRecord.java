@@ -1,14 +1,13 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.decoder.GenerationResult;
-import io.github.eft4j.decoder.ScoreResult;
-import io.github.eft4j.decoder.SpeculativeStats;
-import io.github.eft4j.decoder.TokenTrace;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.ScoreResult;
+import io.github.eft4j.decoder.SpeculativeStats;
+import io.github.eft4j.decoder.TokenTrace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

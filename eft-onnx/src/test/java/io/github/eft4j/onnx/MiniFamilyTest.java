@@ -1,24 +1,22 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.model.DecodingState;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.internal.json.Json;
+import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The shipped mini family through {@link ModelFolder}: the Java tokenizer gives the ids torch's

@@ -1,8 +1,5 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.chat.ChatMessage;
-import io.github.eft4j.chat.ChatTemplateException;
-
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.row;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -12,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.eft4j.model.DecodingState;
+import io.github.eft4j.chat.ChatMessage;
+import io.github.eft4j.chat.ChatTemplateException;
 import io.github.eft4j.internal.json.Json;
+import io.github.eft4j.model.DecodingState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

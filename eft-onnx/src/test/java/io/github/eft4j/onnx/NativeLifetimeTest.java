@@ -1,9 +1,5 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.model.BatchDecodingState;
-import io.github.eft4j.model.DecodingState;
-import io.github.eft4j.model.EFTException;
-
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.prefix;
 import static io.github.eft4j.onnx.TestGraphs.row;
@@ -27,10 +23,10 @@ import io.github.eft4j.model.BatchDecodingState;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.EFTException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.AfterEach;

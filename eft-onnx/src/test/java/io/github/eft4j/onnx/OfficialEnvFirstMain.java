@@ -1,8 +1,6 @@
 package io.github.eft4j.onnx;
 
 import io.github.eft4j.model.DecodingState;
-
-import io.github.eft4j.model.DecodingState;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 

@@ -1,8 +1,5 @@
 package io.github.eft4j.onnx;
 
-import io.github.eft4j.model.BatchDecodingState;
-import io.github.eft4j.model.DecodingState;
-
 import static io.github.eft4j.onnx.TestGraphs.assertClose;
 import static io.github.eft4j.onnx.TestGraphs.prefix;
 import static io.github.eft4j.onnx.TestGraphs.row;

@@ -28,10 +28,10 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.util.TaskCompletionListener;
-import scala.jdk.javaapi.CollectionConverters;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.TaskCompletionListener;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The executor side of {@link EFTSpark}: one call per partition. Rows are processed lazily as

@@ -3,10 +3,6 @@ package io.github.eft4j.testing;
 import io.github.eft4j.model.BatchDecodingState;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.LogitSource;
-
-import io.github.eft4j.model.BatchDecodingState;
-import io.github.eft4j.model.DecodingState;
-import io.github.eft4j.model.LogitSource;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,8 +1,5 @@
 package io.github.eft4j.testing;
 
-import io.github.eft4j.model.BatchDecodingState;
-import io.github.eft4j.model.DecodingState;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

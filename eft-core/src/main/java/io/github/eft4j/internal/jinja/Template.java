@@ -50,11 +50,15 @@ public final class Template {
      * @param source the template text
      * @return the parsed template
      * @throws JinjaException of kind SYNTAX, naming the line and column, if the text is not a
-     *     template this renderer supports
+     *     template this renderer supports; of kind LIMIT if its nesting exhausts the thread's stack
      */
     public static Template parse(String source) {
         Objects.requireNonNull(source, "source");
-        return new Template(Parser.parse(source));
+        try {
+            return new Template(Parser.parse(source));
+        } catch (StackOverflowError e) { // nesting within the limits can still exceed a small thread stack
+            throw new JinjaException(JinjaException.Kind.LIMIT, "parsing exhausted the thread's stack", 0, 0);
+        }
     }
 
     /**

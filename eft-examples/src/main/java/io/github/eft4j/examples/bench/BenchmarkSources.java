@@ -3,10 +3,6 @@ package io.github.eft4j.examples.bench;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.model.LogitSource;
-
-import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.model.LogitSource;
-import io.github.eft4j.decoder.Prompt;
 import java.util.List;
 import java.util.Map;
 

@@ -1,7 +1,5 @@
 package io.github.eft4j.examples.bench;
 
-import io.github.eft4j.model.DecodingState;
-
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;

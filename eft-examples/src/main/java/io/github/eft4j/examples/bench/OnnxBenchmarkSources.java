@@ -4,11 +4,6 @@ import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.LogitSource;
-
-import io.github.eft4j.model.DecodingState;
-import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.model.LogitSource;
-import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.onnx.OnnxLogitSource;
 import io.github.eft4j.onnx.OnnxOptions;
 import io.github.eft4j.tokenizer.Tokenizer;

@@ -6,13 +6,6 @@ import io.github.eft4j.decoder.GenerationResult;
 import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.decoder.SpeculativeConfig;
 import io.github.eft4j.decoder.SpeculativeStats;
-
-import io.github.eft4j.decoder.EFTDecoder;
-import io.github.eft4j.decoder.GenerationConfig;
-import io.github.eft4j.decoder.GenerationResult;
-import io.github.eft4j.decoder.Prompt;
-import io.github.eft4j.decoder.SpeculativeConfig;
-import io.github.eft4j.decoder.SpeculativeStats;
 import io.github.eft4j.sampling.SamplingConfig;
 import java.util.ArrayList;
 import java.util.Arrays;

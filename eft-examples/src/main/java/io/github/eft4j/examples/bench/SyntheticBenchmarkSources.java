@@ -3,10 +3,6 @@ package io.github.eft4j.examples.bench;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.model.LogitSource;
-
-import io.github.eft4j.combine.EFTSpec;
-import io.github.eft4j.model.LogitSource;
-import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.testing.SyntheticLogitSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

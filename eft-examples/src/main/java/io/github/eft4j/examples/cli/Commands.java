@@ -1,11 +1,11 @@
 package io.github.eft4j.examples.cli;
 
-import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.EFTDecoder;
 import io.github.eft4j.decoder.FinishReason;
 import io.github.eft4j.decoder.GenerationConfig;
 import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.decoder.SpeculativeConfig;
 import io.github.eft4j.decoder.SpeculativeStats;
 import io.github.eft4j.onnx.ExecutionProvider;

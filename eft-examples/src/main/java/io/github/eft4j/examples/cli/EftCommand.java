@@ -1,9 +1,9 @@
 package io.github.eft4j.examples.cli;
 
-import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.EFTDecoder;
 import io.github.eft4j.decoder.GenerationConfig;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.decoder.SpeculativeConfig;
 import io.github.eft4j.examples.cli.Eft4jCli.Command;
 import java.io.PrintStream;

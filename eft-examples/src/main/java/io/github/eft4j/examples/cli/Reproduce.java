@@ -1,12 +1,12 @@
 package io.github.eft4j.examples.cli;
 
-import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.chat.TemplateChatFormat;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.EFTDecoder;
 import io.github.eft4j.decoder.GenerationConfig;
 import io.github.eft4j.decoder.GenerationResult;
 import io.github.eft4j.decoder.ScoreResult;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.examples.cli.Eft4jCli.Command;
 import io.github.eft4j.tokenizer.EncodeOptions;
 import io.github.eft4j.tokenizer.Tokenizer;

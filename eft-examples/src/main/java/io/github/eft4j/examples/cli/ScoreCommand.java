@@ -1,8 +1,8 @@
 package io.github.eft4j.examples.cli;
 
-import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.ScoreResult;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.decoder.TokenTrace;
 import io.github.eft4j.examples.cli.Eft4jCli.Command;
 import io.github.eft4j.tokenizer.EncodeOptions;

@@ -1,9 +1,9 @@
 package io.github.eft4j.examples.cli;
 
-import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.decoder.GenerationConfig;
 import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.SourcePrompts;
 import io.github.eft4j.decoder.TokenOrigin;
 import io.github.eft4j.decoder.TokenTrace;
 import io.github.eft4j.sampling.SamplingConfig;

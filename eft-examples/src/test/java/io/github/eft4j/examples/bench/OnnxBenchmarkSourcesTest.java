@@ -1,12 +1,5 @@
 package io.github.eft4j.examples.bench;
 
-import io.github.eft4j.decoder.EFTDecoder;
-import io.github.eft4j.decoder.GenerationConfig;
-import io.github.eft4j.decoder.GenerationResult;
-import io.github.eft4j.decoder.Prompt;
-import io.github.eft4j.decoder.SpeculativeConfig;
-import io.github.eft4j.decoder.SpeculativeStats;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
