@@ -1,6 +1,5 @@
 package io.github.eft4j.decoder;
 
-import io.github.eft4j.internal.Closeables;
 import io.github.eft4j.model.BatchDecodingState;
 import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.LogitSource;
@@ -96,14 +95,7 @@ final class BatchGeneration {
             failed = e;
             throw e;
         } finally {
-            stop.owner = null;
-            Watchdog.unregister(stop);
-            for (Cancellation.Registration h : hooks) {
-                if (h != null) {
-                    h.close();
-                }
-            }
-            Closeables.closeAll(states, failed);
+            stop.release(hooks, states, failed);
         }
         FinishReason reason = stop.reason();
         Map<String, Long> p = new LinkedHashMap<>();

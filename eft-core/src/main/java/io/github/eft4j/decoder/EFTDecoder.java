@@ -3,7 +3,6 @@ package io.github.eft4j.decoder;
 import io.github.eft4j.combine.CoefficientSchedule;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.combine.VocabAlignment;
-import io.github.eft4j.internal.Closeables;
 import io.github.eft4j.model.Cancellation;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.LogitSource;
@@ -348,14 +347,7 @@ public final class EFTDecoder {
             failed = e;
             throw e;
         } finally {
-            stop.owner = null;
-            Watchdog.unregister(stop);
-            for (Cancellation.Registration h : hooks) {
-                if (h != null) {
-                    h.close();
-                }
-            }
-            Closeables.closeAll(states, failed);
+            stop.release(hooks, states, failed);
         }
         ScoreResult result = new ScoreResult(out, total);
         if (stop.reason() != null) {

@@ -1,5 +1,6 @@
 package io.github.eft4j.decoder;
 
+import io.github.eft4j.internal.Closeables;
 import io.github.eft4j.model.Cancellation;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,6 +71,22 @@ final class StopControl {
     }
 
     /** Requests a stop for {@code r} (unless another reason came first); thread-safe. */
+    /**
+     * Ends a call: the watchdog forgets it, the cancel hooks go (before the states close, so that no
+     * hook cancels a closed state), and every state is closed; a failing close is added to
+     * {@code primary} or, without one, thrown.
+     */
+    void release(Cancellation.Registration[] hooks, AutoCloseable[] states, Throwable primary) {
+        owner = null;
+        Watchdog.unregister(this);
+        for (Cancellation.Registration h : hooks) {
+            if (h != null) {
+                h.close();
+            }
+        }
+        Closeables.closeAll(states, primary);
+    }
+
     FinishReason stop(FinishReason r) {
         reason.compareAndSet(null, r);
         cancellation.cancel();
