@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process cold start: `eft4j generate` (128 greedy tokens) vs the same generation in transformers.js
-# (Node, @huggingface/transformers, CPU), 5 alternating pairs, wall and CPU time, ids compared.
+# (Node, @huggingface/transformers, CPU), 5 alternating rounds, wall and CPU time, ids compared. Each
+# round runs `eft4j` in its default JIT profile for generate (quick: C1 and the scalar kernels), then
+# with EFT4J_JIT=full (C2 and the Panama kernels), then Node.
 #   bench/coldstart.sh [MODEL_DIR] [PAIRS]    default model: the mini family's large base
 # The model folder is laid out for both (config.json, tokenizer*.json, onnx/model.onnx) under
 # target/coldstart; its EOS is set to the pad id so that both generate exactly 128 tokens.
@@ -37,7 +39,8 @@ if [ ! -d "$node_dir/node_modules/@huggingface/transformers" ]; then
   (cd "$node_dir" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --silent 2>/dev/null || ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --silent)
 fi
 cp bench/coldstart/generate.mjs "$node_dir/"
-# eft4j: build and train the start-up cache once (not timed), and record its ids with a trace
+# eft4j: build and train both start-up caches once (not timed), and record its ids with a trace
+EFT4J_JIT=full ./eft4j generate --model "$model" --plain --prompt "$prompt" --max-tokens 1 >/dev/null 2>&1
 ./eft4j generate --model "$model" --plain --prompt "$prompt" --max-tokens $tokens --trace "$work/trace.jsonl" >/dev/null 2>&1
 java_ids=$(python3 -c "
 import json,sys
@@ -49,16 +52,21 @@ if [ "$java_ids" != "$node_ids" ]; then
 fi
 echo "identical ids ($(wc -w <<<"$java_ids") tokens)"
 t() { /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>&1; cat "$work/time"; }
-echo "run  eft4j_wall eft4j_cpu eft4j_MiB  node_wall node_cpu node_MiB"
+full_ids=$(EFT4J_JIT=full ./eft4j generate --model "$model" --plain --prompt "$prompt" --max-tokens $tokens 2>/dev/null)
+quick_ids=$(./eft4j generate --model "$model" --plain --prompt "$prompt" --max-tokens $tokens 2>/dev/null)
+[ "$full_ids" = "$quick_ids" ] || { echo "eft4j's two JIT profiles generated different text"; exit 1; }
+echo "run  eft4j_wall eft4j_cpu eft4j_MiB  full_wall full_cpu full_MiB  node_wall node_cpu node_MiB"
 rows=()
 for i in $(seq 1 "$pairs"); do
   read -r jw ju js jm < <(t ./eft4j generate --model "$model" --plain --prompt "$prompt" --max-tokens $tokens)
+  read -r fw fu fs fm < <(t env EFT4J_JIT=full ./eft4j generate --model "$model" --plain --prompt "$prompt" --max-tokens $tokens)
   read -r nw nu ns nm < <(t node "$node_dir/generate.mjs" "$model" "$prompt" $tokens)
-  row=$(awk -v i=$i -v jw=$jw -v ju=$ju -v js=$js -v jm=$jm -v nw=$nw -v nu=$nu -v ns=$ns -v nm=$nm \
-    'BEGIN{printf "%d %.3f %.3f %.0f %.3f %.3f %.0f", i, jw, ju+js, jm/1024, nw, nu+ns, nm/1024}')
+  row=$(awk -v i=$i -v jw=$jw -v ju=$ju -v js=$js -v jm=$jm -v fw=$fw -v fu=$fu -v fs=$fs -v fm=$fm \
+    -v nw=$nw -v nu=$nu -v ns=$ns -v nm=$nm \
+    'BEGIN{printf "%d %.3f %.3f %.0f %.3f %.3f %.0f %.3f %.3f %.0f", i, jw, ju+js, jm/1024, fw, fu+fs, fm/1024, nw, nu+ns, nm/1024}')
   echo "$row"; rows+=("$row")
 done
-printf '%s\n' "${rows[@]}" | sort -k2 -n | awk '{a[NR]=$2} END{print "median eft4j wall", a[int((NR+1)/2)]}'
-printf '%s\n' "${rows[@]}" | sort -k5 -n | awk '{a[NR]=$5} END{print "median node wall ", a[int((NR+1)/2)]}'
-printf '%s\n' "${rows[@]}" | sort -k3 -n | awk '{a[NR]=$3} END{print "median eft4j cpu ", a[int((NR+1)/2)]}'
-printf '%s\n' "${rows[@]}" | sort -k6 -n | awk '{a[NR]=$6} END{print "median node cpu  ", a[int((NR+1)/2)]}'
+median() { printf '%s\n' "${rows[@]}" | sort -k"$1" -n | awk -v c="$1" '{a[NR]=$c} END{print a[int((NR+1)/2)]}'; }
+echo "median wall: eft4j $(median 2) s, eft4j full $(median 5) s, node $(median 8) s"
+echo "median CPU:  eft4j $(median 3) s, eft4j full $(median 6) s, node $(median 9) s"
+echo "median peak RSS: eft4j $(median 4) MiB, eft4j full $(median 7) MiB, node $(median 10) MiB"

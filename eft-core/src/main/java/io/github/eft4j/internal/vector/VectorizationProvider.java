@@ -138,7 +138,7 @@ public final class VectorizationProvider {
         String f = forced.trim().toLowerCase(Locale.ROOT);
         switch (f) {
             case "scalar" -> {
-                LOG.log(System.Logger.Level.INFO, "eft4j: scalar kernels forced by -D" + PROPERTY + "=scalar");
+                LOG.log(System.Logger.Level.DEBUG, "eft4j: scalar kernels forced by -D" + PROPERTY + "=scalar");
                 return ScalarKernels.INSTANCE;
             }
             case "", "panama" -> {
