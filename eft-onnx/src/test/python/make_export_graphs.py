@@ -439,9 +439,21 @@ def make_logits_variants(out):
         write_golden(os.path.join(d, "golden.bin"), c, w, golden_tokens(c))
 
 
-def make_bench(out):
-    """A GroupQueryAttention graph and its optimum-layout twin with the same weights (about 5M parameters)."""
-    c = gqa_cfg("bench", vocab=4000, hidden=256, heads=8, kv_heads=4, inter=688, layers=4, max_pos=2048)
+# KV layout benchmark shapes. Whether the in-place KV path wins by a lot against the twin, or costs
+# little more at long context than at short, depends on how much of a step is attention over the
+# context rather than weights: "default" is in between, "kv-heavy" favours the first, "wide" and
+# "vocab32k" the second.
+BENCH_SHAPES = {
+    "default": dict(vocab=4000, hidden=256, heads=8, kv_heads=4, inter=688, layers=4),    # 5.0M parameters
+    "kv-heavy": dict(vocab=4000, hidden=128, heads=4, kv_heads=4, inter=344, layers=4),   # 1.8M
+    "vocab32k": dict(vocab=32000, hidden=128, heads=4, kv_heads=4, inter=344, layers=4),  # 9.0M
+    "wide": dict(vocab=4000, hidden=512, heads=8, kv_heads=8, inter=1376, layers=4),      # 16.7M
+}
+
+
+def make_bench(out, shape="default"):
+    """A GroupQueryAttention graph and its optimum-layout twin with the same weights."""
+    c = gqa_cfg("bench", max_pos=2048, **BENCH_SHAPES[shape])
     w = weights(decoder(c, 106))
     for name, fn in (("gqa", lambda p: gqa_graph(c, w, p)), ("twin", lambda p: optimum_graph(c, w, p))):
         d = os.path.join(out, name)
@@ -453,9 +465,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--bench", action="store_true", help="write the KV layout benchmark pair instead")
+    ap.add_argument("--shape", default="default", choices=sorted(BENCH_SHAPES), help="the benchmark pair's shape")
     a = ap.parse_args()
     if a.bench:
-        make_bench(a.out)
+        make_bench(a.out, a.shape)
         return
     make_external(a.out)
     make_community(a.out)

@@ -21,13 +21,13 @@ import java.util.Locale;
  * per token over the in-place loop's.
  *
  * <pre>
- * bench/kv-layout.sh [graphDir] [--contexts 16,512,1536] [--tokens 32] [--rounds 5]
+ * bench/kv-layout.sh [graphDir] [--shape default|kv-heavy|vocab32k|wide] [--contexts 16,512,1536] [--tokens 32] [--rounds 5]
  * </pre>
  *
- * Run from the repository root. Without {@code graphDir} it writes the pair (about 5M parameters,
- * 2048 positions) to {@code eft-examples/target/bench-graphs/kv-layout} with
- * {@code /usr/bin/python3 eft-onnx/src/test/python/make_export_graphs.py --bench} (Debian
- * python3-torch and python3-onnx). Every loop uses one intra-op thread.
+ * Run from the repository root. Without {@code graphDir} it writes the pair of the shape (default:
+ * about 5M parameters; 2048 positions) to {@code eft-examples/target/bench-graphs/kv-layout/<shape>}
+ * with {@code /usr/bin/python3 eft-onnx/src/test/python/make_export_graphs.py --bench --shape}
+ * (Debian python3-torch and python3-onnx). Every loop uses one intra-op thread.
  */
 public final class KvLayoutBenchmark {
     private static final com.sun.management.ThreadMXBean MX =
@@ -47,7 +47,8 @@ public final class KvLayoutBenchmark {
      * @throws Exception if the graphs cannot be made or run
      */
     public static void main(String[] args) throws Exception {
-        Path dir = Path.of("eft-examples", "target", "bench-graphs", "kv-layout");
+        Path dir = null;
+        String shape = "default";
         int[] contexts = {16, 512, 1536};
         int tokens = 32;
         int rounds = 5;
@@ -56,16 +57,20 @@ public final class KvLayoutBenchmark {
                 case "--contexts" -> contexts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--tokens" -> tokens = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--shape" -> shape = args[++i];
                 default -> dir = Path.of(args[i]);
             }
         }
-        if (!Files.isRegularFile(dir.resolve("gqa").resolve("model.onnx"))) {
-            generate(dir);
+        if (dir == null) {
+            dir = Path.of("eft-examples", "target", "bench-graphs", "kv-layout", shape);
+            if (!Files.isRegularFile(dir.resolve("gqa").resolve("model.onnx"))) {
+                generate(dir, shape);
+            }
         }
         Path gqa = dir.resolve("gqa").resolve("model.onnx");
         Path twin = dir.resolve("twin").resolve("model.onnx");
-        System.out.printf(Locale.ROOT, "machine: %s, %d cores, JDK %s, onnxruntime %s; %d tokens per round, best of %d%n",
-                System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
+        System.out.printf(Locale.ROOT, "graphs: %s; machine: %s, %d cores, JDK %s, onnxruntime %s; %d tokens per round, "
+                + "best of %d%n", dir, System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), OnnxLogitSource.runtimeVersion(), tokens, rounds);
         System.out.println("| context | loop | wall us/token | CPU us/token | heap bytes/token | greedy ids |");
         System.out.println("|---|---|---|---|---|---|");
@@ -105,13 +110,13 @@ public final class KvLayoutBenchmark {
         }
     }
 
-    private static void generate(Path dir) throws IOException, InterruptedException {
+    private static void generate(Path dir, String shape) throws IOException, InterruptedException {
         Path script = Path.of("eft-onnx", "src", "test", "python", "make_export_graphs.py");
         if (!Files.isRegularFile(script)) {
             throw new IOException("run from the repository root (" + script + " not found) or pass a graph directory");
         }
         System.err.println("writing benchmark graphs to " + dir + " ...");
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "--bench", dir.toString())
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "--bench", "--shape", shape, dir.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (p.waitFor() != 0) {
             throw new IOException("graph generator failed with exit code " + p.exitValue());
