@@ -4,6 +4,7 @@ import io.github.eft4j.combine.CoefficientSchedule;
 import io.github.eft4j.combine.EFTSpec;
 import io.github.eft4j.internal.vector.VectorizationProvider;
 import io.github.eft4j.sampling.SamplingConfig;
+import io.github.eft4j.testing.GoldenResults;
 import io.github.eft4j.testing.SyntheticLogitSource;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +25,7 @@ class EFTDecoderGoldenTest {
 
     @Test
     void plainSpeculativeBatchedAndScoredRunsMatchTheRecordedGoldens() throws Exception {
-        GoldenRecord g = new GoldenRecord();
+        GoldenResults g = new GoldenResults();
         EFTSpec conservative = EFTSpec.upscale().withConservativeFilter(
                 new EFTSpec.ConservativeFilter(EFTSpec.SMALL_FT, 0.9, EFTSpec.ConservativeMode.ANCHOR_ONLY));
         CoefficientSchedule ramp = CoefficientSchedule.linear(new float[] {1, 0.5f, -0.5f}, new float[] {1, 1.5f, -1.5f}, 12);

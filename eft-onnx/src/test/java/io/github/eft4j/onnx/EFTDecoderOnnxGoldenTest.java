@@ -8,6 +8,7 @@ import io.github.eft4j.decoder.Prompt;
 import io.github.eft4j.decoder.SpeculativeConfig;
 import io.github.eft4j.model.LogitSource;
 import io.github.eft4j.sampling.SamplingConfig;
+import io.github.eft4j.testing.GoldenResults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class EFTDecoderOnnxGoldenTest {
 
     @Test
     void plainSpeculativeBatchedAndScoredRunsMatchTheRecordedGoldens() throws Exception {
-        GoldenRecord g = new GoldenRecord();
+        GoldenResults g = new GoldenResults();
         Path mini = MiniFamilyTest.FAMILY;
         try (ModelFolder large = load(mini.resolve("large-base"));
              ModelFolder ft = load(mini.resolve("small-ft"));
@@ -54,7 +55,7 @@ class EFTDecoderOnnxGoldenTest {
         g.check(FILE, signature());
     }
 
-    private static void record(GoldenRecord g, String name, EFTDecoder d, Prompt p, Prompt q, int n) {
+    private static void record(GoldenResults g, String name, EFTDecoder d, Prompt p, Prompt q, int n) {
         GenerationConfig greedy = GenerationConfig.builder().maxNewTokens(n).trace(true).build();
         GenerationConfig sampled = greedy.toBuilder().sampling(SamplingConfig.sampling().withTemperature(0.8f).withTopP(0.95f))
                 .seed(42L).build();

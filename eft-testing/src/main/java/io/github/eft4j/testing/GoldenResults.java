@@ -1,9 +1,9 @@
-package io.github.eft4j.decoder;
+package io.github.eft4j.testing;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
+import io.github.eft4j.decoder.GenerationResult;
+import io.github.eft4j.decoder.ScoreResult;
+import io.github.eft4j.decoder.SpeculativeStats;
+import io.github.eft4j.decoder.TokenTrace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,19 +12,41 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A golden file of decoder outputs: one line per case, token ids and finish reason exact, every
- * float as its raw bits (hex). Lines are compared bit for bit when the file was recorded with
- * the same kernels (the header's signature); with other kernels (another vector width sums in
- * another order) ids must still match exactly and floats within {@link #TOLERANCE}.
- * {@code EFT4J_WRITE_GOLDENS=1} rewrites the file instead of comparing (then review the diff).
+ * A golden file of decoder results, for tests that pin what a decoding setup produces across
+ * changes: one line per case with the token ids, finish reason, forward passes and speculative
+ * counts exact and every float of the trace as its raw bits (hex). Lines are compared bit for bit
+ * when the file was recorded with the same kernels (the header's signature, for example the
+ * kernels' name and the ONNX Runtime version); with other kernels (another vector width sums in
+ * another order) everything but the floats must still match exactly and the floats within
+ * {@link #TOLERANCE}. With the environment variable {@code EFT4J_WRITE_GOLDENS=1},
+ * {@link #check} writes the file instead of comparing (then review the diff).
+ *
+ * <pre>{@code
+ * GoldenResults g = new GoldenResults();
+ * g.add("greedy", decoder.generate(prompt, config));
+ * g.check(Path.of("src/test/resources/golden.txt"), "ort 1.29.0 amd64 avx512f"); // what decides the last bits
+ * }</pre>
+ *
+ * Failures are {@link AssertionError}s, which every test framework reports as failures.
  */
-final class GoldenRecord {
+public final class GoldenResults {
     /** Relative tolerance of the float comparison across kernel signatures. */
-    static final double TOLERANCE = 1e-4;
+    public static final double TOLERANCE = 1e-4;
 
     private final List<String> lines = new ArrayList<>();
 
-    void add(String name, GenerationResult r) {
+    /** An empty record. */
+    public GoldenResults() {
+    }
+
+    /**
+     * Adds a generation as one case. Record traces ({@code GenerationConfig} with traces on) to
+     * pin the probabilities as well as the ids.
+     *
+     * @param name the case's name, unique in the file, without {@code |}
+     * @param r the result
+     */
+    public void add(String name, GenerationResult r) {
         StringBuilder sb = new StringBuilder(name).append('|').append(r.finishReason()).append('|');
         ids(sb, r.tokens());
         sb.append('|');
@@ -39,7 +61,18 @@ final class GoldenRecord {
         lines.add(sb.toString());
     }
 
-    void add(String name, ScoreResult r) {
+    /** The lines recorded so far (for tests of this class). */
+    List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    /**
+     * Adds a scoring result as one case.
+     *
+     * @param name the case's name, unique in the file, without {@code |}
+     * @param r the result
+     */
+    public void add(String name, ScoreResult r) {
         StringBuilder sb = new StringBuilder(name).append("|SCORE|");
         sb.append(Long.toHexString(Double.doubleToRawLongBits(r.totalLogProb()))).append("d|-|-|");
         trace(sb, r.tokens());
@@ -69,8 +102,17 @@ final class GoldenRecord {
         return Integer.toHexString(Float.floatToRawIntBits(f)) + "f";
     }
 
-    /** Compares with (or, with EFT4J_WRITE_GOLDENS=1, writes) the file. */
-    void check(Path file, String signature) throws IOException {
+    /**
+     * Compares the cases added so far with the file, in order; with {@code EFT4J_WRITE_GOLDENS=1}
+     * writes them to it instead.
+     *
+     * @param file the golden file
+     * @param signature what decides bit-exactness, written in the file's header: the same
+     *     signature compares bit for bit, another one within {@link #TOLERANCE}
+     * @throws IOException if the file cannot be read or written
+     * @throws AssertionError if the file is missing or a case differs
+     */
+    public void check(Path file, String signature) throws IOException {
         String header = "# kernels " + signature;
         if ("1".equals(System.getenv("EFT4J_WRITE_GOLDENS"))) {
             List<String> out = new ArrayList<>();
@@ -80,16 +122,16 @@ final class GoldenRecord {
             Files.write(file, out);
             return;
         }
-        assertTrue(Files.isRegularFile(file), "golden file missing: " + file.toAbsolutePath()
+        check(Files.isRegularFile(file), "golden file missing: " + file.toAbsolutePath()
                 + " (record it with EFT4J_WRITE_GOLDENS=1 on the code it should pin)");
         List<String> want = Files.readAllLines(file);
         boolean exact = want.get(0).equals(header);
-        assertEquals(want.size() - 1, lines.size(), "number of golden cases");
+        same(want.size() - 1, lines.size(), "number of golden cases");
         for (int i = 0; i < lines.size(); i++) {
             String w = want.get(i + 1);
             String g = lines.get(i);
             if (exact) {
-                assertEquals(w, g, "golden line " + (i + 1) + " (bit-exact: same kernels as recorded)");
+                same(w, g, "golden line " + (i + 1) + " (bit-exact: same kernels as recorded)");
             } else {
                 compareTolerant(w, g);
             }
@@ -100,7 +142,7 @@ final class GoldenRecord {
     private static void compareTolerant(String want, String got) {
         String[] a = want.split("[|,;:=]", -1);
         String[] b = got.split("[|,;:=]", -1);
-        assertEquals(a.length, b.length, "shape of golden line " + a[0]);
+        same(a.length, b.length, "shape of golden line " + a[0]);
         for (int i = 0; i < a.length; i++) {
             if (a[i].endsWith("f") && b[i].endsWith("f") && a[i].length() > 1 && isHex(a[i]) && isHex(b[i])) {
                 near(Float.intBitsToFloat((int) Long.parseLong(a[i].substring(0, a[i].length() - 1), 16)),
@@ -109,7 +151,7 @@ final class GoldenRecord {
                 near(Double.longBitsToDouble(Long.parseUnsignedLong(a[i].substring(0, a[i].length() - 1), 16)),
                         Double.longBitsToDouble(Long.parseUnsignedLong(b[i].substring(0, b[i].length() - 1), 16)), a[0]);
             } else if (!a[i].equals(b[i])) {
-                fail("golden case " + a[0] + ": field " + i + " is " + b[i] + ", recorded " + a[i]);
+                throw new AssertionError("golden case " + a[0] + ": field " + i + " is " + b[i] + ", recorded " + a[i]);
             }
         }
     }
@@ -127,7 +169,19 @@ final class GoldenRecord {
         if (Double.compare(want, got) == 0) {
             return;
         }
-        assertTrue(Math.abs(want - got) <= TOLERANCE * Math.max(1, Math.abs(want)),
+        check(Math.abs(want - got) <= TOLERANCE * Math.max(1, Math.abs(want)),
                 "golden case " + name + ": " + got + " vs recorded " + want);
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new AssertionError(message);
+        }
+    }
+
+    private static void same(Object want, Object got, String message) {
+        if (!want.equals(got)) {
+            throw new AssertionError(message + " ==> expected: <" + want + "> but was: <" + got + ">");
+        }
     }
 }
