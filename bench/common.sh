@@ -5,4 +5,5 @@ export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
 MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ./mvnw -B -q -pl eft-examples -am package -DskipTests
 CP="eft-examples/target/classes:$(cat eft-examples/target/classpath.txt)"
-FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+# BENCH_JAVA_OPTS adds JVM options (e.g. a fixed heap for bench/soak.sh)
+FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED ${BENCH_JAVA_OPTS:-}"
