@@ -638,6 +638,23 @@ final class KvStepper implements AutoCloseable {
         return row * 4 * vocab;
     }
 
+    /**
+     * {@link #cancel()} for a state's public {@code cancel}: nothing once {@code owner} is closed,
+     * and a close racing with it (the run options released under us) is not an error.
+     */
+    void cancelUnlessClosed(CallGuard owner) {
+        if (owner.isClosed()) {
+            return;
+        }
+        try {
+            cancel();
+        } catch (IllegalStateException e) {
+            if (!owner.isClosed()) {
+                throw e;
+            } // closed meanwhile
+        }
+    }
+
     /** Asks ORT to stop the run in progress (or the next one) of this stepper. */
     void cancel() {
         synchronized (cancelLock) {

@@ -180,16 +180,7 @@ public final class OnnxBatchDecodingState implements BatchDecodingState {
      */
     @Override
     public void cancel() {
-        if (guard.isClosed()) {
-            return;
-        }
-        try {
-            step.cancel();
-        } catch (IllegalStateException e) {
-            if (!guard.isClosed()) {
-                throw e;
-            }
-        }
+        step.cancelUnlessClosed(guard);
     }
 
     /** Closes the batch: idempotent, and safe from another thread during a call. */

@@ -276,16 +276,7 @@ public final class OnnxDecodingState implements DecodingState {
      */
     @Override
     public void cancel() {
-        if (guard.isClosed()) {
-            return;
-        }
-        try {
-            step.cancel();
-        } catch (IllegalStateException e) {
-            if (!guard.isClosed()) {
-                throw e;
-            } // closed meanwhile
-        }
+        step.cancelUnlessClosed(guard);
     }
 
     /**

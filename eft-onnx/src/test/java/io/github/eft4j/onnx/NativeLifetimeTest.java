@@ -13,12 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.github.eft4j.model.BatchDecodingState;
 import io.github.eft4j.model.DecodingState;
 import io.github.eft4j.model.EFTException;
@@ -175,59 +170,33 @@ class NativeLifetimeTest {
      */
     private static ModelProto dynamicVocabGraph() {
         GraphProto.Builder g = GraphProto.newBuilder().setName("dynamic_vocab")
-                .addInput(info("input_ids", 7, "b", "s"))
-                .addInput(info("attention_mask", 7, "b", "t"))
-                .addInput(info("past_key_values.0.key", 1, "b", 1, "p", 2))
-                .addInput(info("past_key_values.0.value", 1, "b", 1, "p", 2))
-                .addOutput(info("logits", 1, "b", "s", "vocab"))
-                .addOutput(info("present.0.key", 1, "b", 1, "t", 2))
-                .addOutput(info("present.0.value", 1, "b", 1, "t", 2))
-                .addInitializer(ints("axes13", 1, 3)).addInitializer(ints("axes2", 2))
-                .addInitializer(ints("kvShape", 1, 1, 1, 2)).addInitializer(ints("ones", 1, 1))
-                .addInitializer(ints("one", 1)).addInitializer(ints("two", 2));
-        g.addNode(node("Cast", new String[] {"input_ids"}, "f").addAttribute(
+                .addInput(TinyGraph.info("input_ids", 7, "b", "s"))
+                .addInput(TinyGraph.info("attention_mask", 7, "b", "t"))
+                .addInput(TinyGraph.info("past_key_values.0.key", 1, "b", 1, "p", 2))
+                .addInput(TinyGraph.info("past_key_values.0.value", 1, "b", 1, "p", 2))
+                .addOutput(TinyGraph.info("logits", 1, "b", "s", "vocab"))
+                .addOutput(TinyGraph.info("present.0.key", 1, "b", 1, "t", 2))
+                .addOutput(TinyGraph.info("present.0.value", 1, "b", 1, "t", 2))
+                .addInitializer(TinyGraph.ints("axes13", 1, 3)).addInitializer(TinyGraph.ints("axes2", 2))
+                .addInitializer(TinyGraph.ints("kvShape", 1, 1, 1, 2)).addInitializer(TinyGraph.ints("ones", 1, 1))
+                .addInitializer(TinyGraph.ints("one", 1)).addInitializer(TinyGraph.ints("two", 2));
+        g.addNode(TinyGraph.node("Cast", "f", "input_ids").addAttribute(
                 AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(1)));
-        g.addNode(node("Unsqueeze", new String[] {"f", "axes13"}, "f4"));
-        g.addNode(node("Expand", new String[] {"f4", "kvShape"}, "kvNew"));
+        g.addNode(TinyGraph.node("Unsqueeze", "f4", "f", "axes13"));
+        g.addNode(TinyGraph.node("Expand", "kvNew", "f4", "kvShape"));
         for (String kind : new String[] {"key", "value"}) {
-            g.addNode(node("Concat", new String[] {"past_key_values.0." + kind, "kvNew"}, "present.0." + kind)
+            g.addNode(TinyGraph.node("Concat", "present.0." + kind, "past_key_values.0." + kind, "kvNew")
                     .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(2)));
         }
         // logits columns = the mask's length, which shape inference cannot know
-        g.addNode(node("Shape", new String[] {"attention_mask"}, "maskShape"));
-        g.addNode(node("Slice", new String[] {"maskShape", "one", "two"}, "t"));
-        g.addNode(node("Concat", new String[] {"ones", "t"}, "logitsShape").addAttribute(
+        g.addNode(TinyGraph.node("Shape", "maskShape", "attention_mask"));
+        g.addNode(TinyGraph.node("Slice", "t", "maskShape", "one", "two"));
+        g.addNode(TinyGraph.node("Concat", "logitsShape", "ones", "t").addAttribute(
                 AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(0)));
-        g.addNode(node("Unsqueeze", new String[] {"f", "axes2"}, "f3"));
-        g.addNode(node("Expand", new String[] {"f3", "logitsShape"}, "logits"));
+        g.addNode(TinyGraph.node("Unsqueeze", "f3", "f", "axes2"));
+        g.addNode(TinyGraph.node("Expand", "logits", "f3", "logitsShape"));
         return ModelProto.newBuilder().setIrVersion(8).setProducerName("eft4j-test")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).setGraph(g).build();
-    }
-
-    private static NodeProto.Builder node(String op, String[] in, String out) {
-        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(out + "_" + op).addOutput(out);
-        for (String i : in) {
-            n.addInput(i);
-        }
-        return n;
-    }
-
-    private static TensorProto ints(String name, long... values) {
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(7).addDims(values.length);
-        for (long v : values) {
-            t.addInt64Data(v);
-        }
-        return t.build();
-    }
-
-    private static ValueInfoProto info(String name, int elemType, Object... dims) {
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        for (Object d : dims) {
-            TensorShapeProto.Dimension.Builder b = TensorShapeProto.Dimension.newBuilder();
-            shape.addDim(d instanceof String p ? b.setDimParam(p) : b.setDimValue((Integer) d));
-        }
-        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape))).build();
     }
 
     private static void assertSameAsFresh(OnnxLogitSource src, DecodingState s, int[] expected, String what) {

@@ -59,7 +59,7 @@ final class TinyGraph {
         }
     }
 
-    private static NodeProto.Builder node(String op, String out, String... in) {
+    static NodeProto.Builder node(String op, String out, String... in) {
         NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(out + "_" + op).addOutput(out);
         for (String i : in) {
             n.addInput(i);
@@ -67,7 +67,7 @@ final class TinyGraph {
         return n;
     }
 
-    private static TensorProto ints(String name, long... values) {
+    static TensorProto ints(String name, long... values) {
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(7).addDims(values.length);
         for (long v : values) {
             t.addInt64Data(v);
@@ -75,7 +75,7 @@ final class TinyGraph {
         return t.build();
     }
 
-    private static ValueInfoProto info(String name, int elemType, Object... dims) {
+    static ValueInfoProto info(String name, int elemType, Object... dims) {
         TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
         for (Object d : dims) {
             TensorShapeProto.Dimension.Builder b = TensorShapeProto.Dimension.newBuilder();
